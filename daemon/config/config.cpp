@@ -1,0 +1,312 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "config/toml_reader.hpp"
+
+#ifndef KAZASU_DEFAULT_PLUGIN_DIR
+#define KAZASU_DEFAULT_PLUGIN_DIR "/usr/lib/kazasu/plugins"
+#endif
+
+namespace kazasu {
+namespace fs = std::filesystem;
+
+std::string ConfigError::str() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  out += what;
+  return out;
+}
+
+namespace {
+std::string join_errors(const std::vector<ConfigError>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += '\n';
+    out += e.str();
+  }
+  return out;
+}
+
+// Names that become MQTT topic segments must not contain '/', '+' or '#'.
+bool topic_safe(const std::string& s) {
+  static const std::regex re("^[A-Za-z0-9_-]{1,64}$");
+  return std::regex_match(s, re);
+}
+bool plugin_name_ok(const std::string& s) {
+  static const std::regex re("^[a-z][a-z0-9_]{0,63}$");
+  return std::regex_match(s, re);
+}
+bool hex_ok(const std::string& s) {
+  static const std::regex re("^([0-9A-Fa-f]{2})+$");
+  return std::regex_match(s, re);
+}
+
+// Topic segments under the station root that belong to the daemon itself.
+constexpr std::string_view kReservedPluginNames[] = {"status", "readers", "daemon"};
+
+constexpr std::string_view kDefaultJpkiIssuer =
+    "C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems";
+
+fs::path resolve(const fs::path& base_dir, const std::string& p) {
+  fs::path path(p);
+  return path.is_absolute() ? path : (base_dir / path).lexically_normal();
+}
+
+nlohmann::json to_json(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return n.as_string()->get();
+    case toml::node_type::integer: return n.as_integer()->get();
+    case toml::node_type::floating_point: return n.as_floating_point()->get();
+    case toml::node_type::boolean: return n.as_boolean()->get();
+    case toml::node_type::array: {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& item : *n.as_array()) a.push_back(to_json(item));
+      return a;
+    }
+    case toml::node_type::table: {
+      nlohmann::json o = nlohmann::json::object();
+      for (auto&& [k, v] : *n.as_table()) o[std::string(k.str())] = to_json(v);
+      return o;
+    }
+    default: {
+      // Dates and times travel as their TOML text.
+      std::ostringstream s;
+      n.visit([&s](const auto& v) {
+        if constexpr (toml::is_value<decltype(v)>) s << v;
+      });
+      return s.str();
+    }
+  }
+}
+
+void read_station(TomlReader& r, const toml::table& root, const fs::path& base, Config& cfg) {
+  const toml::table* t = r.table(root, "", "station");
+  if (t == nullptr) {
+    if (root.get("station") == nullptr) r.error(0, "station", "required table [station] is missing");
+    return;
+  }
+  const int line = TomlReader::line_of(*t);
+  r.unknown_keys(*t, "station",
+                 {"site", "name", "data_dir", "secret_file", "control_socket", "plugin_dir", "log_level"});
+  auto& s = cfg.station;
+  for (auto [key, dest] : {std::pair{"site", &s.site}, std::pair{"name", &s.name}}) {
+    if (auto v = r.string(*t, "station", key, line, true)) {
+      if (topic_safe(*v)) {
+        *dest = *v;
+      } else {
+        r.error(TomlReader::line_of(*t->get(key)), std::string("station.") + key,
+                "\"" + *v + "\" must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'");
+      }
+    }
+  }
+  s.data_dir = resolve(base, r.string(*t, "station", "data_dir", line, false).value_or("/var/lib/kazasu"));
+  s.secret_file =
+      resolve(base, r.string(*t, "station", "secret_file", line, false).value_or("/etc/kazasu/site.secret"));
+  s.control_socket =
+      resolve(base, r.string(*t, "station", "control_socket", line, false).value_or("/run/kazasu/control.sock"));
+  s.plugin_dir = resolve(base, r.string(*t, "station", "plugin_dir", line, false)
+                                   .value_or(default_plugin_dir().string()));
+  if (auto lvl = r.choice(*t, "station", "log_level", {"error", "warning", "notice", "info", "debug"}, line, false)) {
+    log::parse_level(*lvl, s.log_level);
+  }
+}
+
+void read_mqtt(TomlReader& r, const toml::table& root, Config& cfg) {
+  cfg.mqtt.uri = "tcp://127.0.0.1:1883";
+  const toml::table* t = r.table(root, "", "mqtt");
+  if (t != nullptr) {
+    const int line = TomlReader::line_of(*t);
+    r.unknown_keys(*t, "mqtt", {"uri", "client_id", "keepalive_s"});
+    if (auto v = r.string(*t, "mqtt", "uri", line, false)) {
+      static const std::regex re("^(tcp|ssl|mqtt|mqtts|ws|wss)://[^ ]+$");
+      if (std::regex_match(*v, re)) {
+        cfg.mqtt.uri = *v;
+      } else {
+        r.error(TomlReader::line_of(*t->get("uri")), "mqtt.uri",
+                "\"" + *v + "\" is not a broker URI such as tcp://127.0.0.1:1883");
+      }
+    }
+    if (auto v = r.string(*t, "mqtt", "client_id", line, false)) cfg.mqtt.client_id = *v;
+    if (auto v = r.integer(*t, "mqtt", "keepalive_s", 1, 3600)) cfg.mqtt.keepalive_s = static_cast<int>(*v);
+  }
+  if (cfg.mqtt.client_id.empty()) cfg.mqtt.client_id = "kazasu-" + cfg.station.site + "-" + cfg.station.name;
+}
+
+void read_plugins(TomlReader& r, const toml::table& root, Config& cfg) {
+  const toml::table* plugins = r.table(root, "", "plugins");
+  if (plugins == nullptr) return;
+  for (auto&& [k, v] : *plugins) {
+    const std::string name(k.str());
+    const std::string prefix = "plugins." + name;
+    if (!v.is_table()) {
+      r.error(TomlReader::line_of(v), prefix, std::string("expected a table, found ") + TomlReader::type_name(v.type()));
+      continue;
+    }
+    const toml::table& t = *v.as_table();
+    PluginConfig p;
+    p.name = name;
+    p.line = TomlReader::line_of(t);
+    if (!plugin_name_ok(name)) {
+      r.error(p.line, prefix, "plugin names are lower-case letters, digits and '_', starting with a letter");
+    }
+    if (std::find(std::begin(kReservedPluginNames), std::end(kReservedPluginNames), name) !=
+        std::end(kReservedPluginNames)) {
+      r.error(p.line, prefix, "\"" + name + "\" is reserved for the daemon's own topics");
+    }
+    r.unknown_keys(t, prefix, {"path", "budget_ms", "config"});
+    const auto path = r.string(t, prefix, "path", p.line, false);
+    p.path = path ? resolve(fs::absolute(cfg.file).parent_path(), *path) : cfg.station.plugin_dir / (name + ".so");
+    if (auto b = r.integer(t, prefix, "budget_ms", 1, 60000)) p.budget_ms = static_cast<int>(*b);
+    if (const toml::table* c = r.table(t, prefix, "config")) {
+      for (auto&& [ck, cv] : *c) {
+        p.settings[std::string(ck.str())] = to_json(cv);
+        p.setting_lines[std::string(ck.str())] = TomlReader::line_of(cv);
+      }
+    }
+    cfg.plugins.push_back(std::move(p));
+  }
+}
+
+void read_readers(TomlReader& r, const toml::table& root, Config& cfg) {
+  const toml::table* readers = r.table(root, "", "readers");
+  if (readers == nullptr) return;
+  std::set<std::string> plugin_names;
+  for (const auto& p : cfg.plugins) plugin_names.insert(p.name);
+  for (auto&& [k, v] : *readers) {
+    ReaderConfig rc;
+    rc.name = std::string(k.str());
+    const std::string prefix = "readers." + rc.name;
+    if (!v.is_table()) {
+      r.error(TomlReader::line_of(v), prefix, std::string("expected a table, found ") + TomlReader::type_name(v.type()));
+      continue;
+    }
+    const toml::table& t = *v.as_table();
+    rc.line = TomlReader::line_of(t);
+    if (!topic_safe(rc.name)) {
+      r.error(rc.line, prefix, "reader names are 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'");
+    }
+    r.unknown_keys(t, prefix, {"driver", "plugins", "accept", "level"});
+    // No default driver: a simulated reader must never appear in a production
+    // config by accident.
+    if (auto d = r.choice(t, prefix, "driver", {"sim"}, rc.line, true)) rc.driver = *d;
+    if (auto ps = r.string_list(t, prefix, "plugins")) {
+      for (const auto& p : *ps) {
+        if (plugin_names.count(p) == 0) {
+          r.error(TomlReader::line_of(*t.get("plugins")), prefix + ".plugins",
+                  "plugin \"" + p + "\" is not configured under [plugins]");
+        } else {
+          rc.plugins.push_back(p);
+        }
+      }
+    }
+    rc.accept = {"jpki"};
+    if (auto a = r.string_list(t, prefix, "accept")) {
+      rc.accept.clear();
+      for (const auto& kind : *a) {
+        if (kind != "jpki" && kind != "freearea" && kind != "uid") {
+          r.error(TomlReader::line_of(*t.get("accept")), prefix + ".accept",
+                  "\"" + kind + "\" is not one of: jpki, freearea, uid");
+        } else {
+          rc.accept.push_back(kind);
+        }
+      }
+    }
+    if (auto l = r.choice(t, prefix, "level", {"fast", "verified", "possession"}, rc.line, false)) rc.level = *l;
+    cfg.readers.push_back(std::move(rc));
+  }
+}
+
+void read_sim_cards(TomlReader& r, const toml::table& root, Config& cfg) {
+  const toml::table* sim = r.table(root, "", "sim");
+  if (sim == nullptr) return;
+  r.unknown_keys(*sim, "sim", {"cards"});
+  const toml::table* cards = r.table(*sim, "sim", "cards");
+  if (cards == nullptr) return;
+  for (auto&& [k, v] : *cards) {
+    SimCardConfig c;
+    c.name = std::string(k.str());
+    const std::string prefix = "sim.cards." + c.name;
+    if (!v.is_table()) {
+      r.error(TomlReader::line_of(v), prefix, std::string("expected a table, found ") + TomlReader::type_name(v.type()));
+      continue;
+    }
+    const toml::table& t = *v.as_table();
+    const int line = TomlReader::line_of(t);
+    r.unknown_keys(t, prefix, {"kind", "issuer", "serial", "uid", "id", "aid", "result", "message"});
+    const auto kind = r.choice(t, prefix, "kind", {"jpki", "freearea", "uid"}, line, true);
+    if (!kind) continue;
+    c.kind = *kind;
+    if (c.kind == "jpki") {
+      c.issuer = r.string(t, prefix, "issuer", line, false).value_or(std::string(kDefaultJpkiIssuer));
+      c.subject = r.string(t, prefix, "serial", line, true).value_or("");
+    } else if (c.kind == "uid") {
+      c.subject = r.string(t, prefix, "uid", line, true).value_or("");
+      if (!c.subject.empty() && !hex_ok(c.subject)) {
+        r.error(TomlReader::line_of(*t.get("uid")), prefix + ".uid", "expected hex bytes such as \"04A1B2C3\"");
+      }
+    } else {
+      c.issuer = r.string(t, prefix, "aid", line, true).value_or("");
+      c.subject = r.string(t, prefix, "id", line, true).value_or("");
+    }
+    if (auto res = r.string(t, prefix, "result", line, false)) c.result = *res;
+    if (auto m = r.string(t, prefix, "message", line, false)) c.message = *m;
+    cfg.sim_cards[c.name] = std::move(c);
+  }
+}
+
+}  // namespace
+
+ConfigException::ConfigException(std::vector<ConfigError> errors)
+    : std::runtime_error(join_errors(errors)), errors_(std::move(errors)) {}
+
+fs::path default_plugin_dir() { return KAZASU_DEFAULT_PLUGIN_DIR; }
+
+Config load_config(const fs::path& file) {
+  const std::string name = file.string();
+  {
+    std::ifstream probe(file);
+    if (!probe) throw ConfigException({ConfigError{name, 0, "", std::string("cannot open: ") + std::strerror(errno)}});
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(name);
+  } catch (const toml::parse_error& e) {
+    throw ConfigException(
+        {ConfigError{name, static_cast<int>(e.source().begin.line), "", std::string(e.description())}});
+  }
+
+  TomlReader r(name);
+  Config cfg;
+  cfg.file = file;
+  r.unknown_keys(root, "", {"station", "mqtt", "plugins", "readers", "sim", "diagnostics"});
+  const fs::path base = fs::absolute(file).parent_path();
+  read_station(r, root, base, cfg);
+  read_mqtt(r, root, cfg);
+  read_plugins(r, root, cfg);
+  read_readers(r, root, cfg);
+  read_sim_cards(r, root, cfg);
+  if (const toml::table* d = r.table(root, "", "diagnostics")) {
+    r.unknown_keys(*d, "diagnostics", {"stage_log"});
+    if (auto s = r.string(*d, "diagnostics", "stage_log", TomlReader::line_of(*d), false)) {
+      cfg.stage_log = resolve(base, *s);
+    }
+  }
+  if (!r.errors().empty()) {
+    auto errors = std::move(r.errors());
+    std::stable_sort(errors.begin(), errors.end(),
+                     [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
+    throw ConfigException(std::move(errors));
+  }
+  return cfg;
+}
+
+}  // namespace kazasu

@@ -1,0 +1,94 @@
+// kazasud's configuration: one TOML file (toml++), validated whole before any
+// of it is used. Every problem is reported as `FILE:LINE: key: what is wrong`,
+// unknown keys included, so IT staff can fix a file without reading code.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/log.hpp"
+
+namespace kazasu {
+
+struct ConfigError {
+  std::string file;
+  int line = 0;     // 0 when the problem is the file itself
+  std::string key;  // dotted path, e.g. "readers.counter-1.driver"
+  std::string what;
+  [[nodiscard]] std::string str() const;
+};
+
+class ConfigException : public std::runtime_error {
+ public:
+  explicit ConfigException(std::vector<ConfigError> errors);
+  [[nodiscard]] const std::vector<ConfigError>& errors() const { return errors_; }
+
+ private:
+  std::vector<ConfigError> errors_;
+};
+
+struct StationConfig {
+  std::string site;
+  std::string name;
+  std::filesystem::path data_dir;
+  std::filesystem::path secret_file;
+  std::filesystem::path control_socket;
+  std::filesystem::path plugin_dir;
+  log::Level log_level = log::Level::info;
+};
+
+struct MqttConfig {
+  std::string uri;
+  std::string client_id;
+  int keepalive_s = 30;
+};
+
+struct PluginConfig {
+  std::string name;
+  std::filesystem::path path;
+  int budget_ms = 2000;
+  int line = 0;                              // line of [plugins.NAME]
+  nlohmann::json settings = nlohmann::json::object();  // [plugins.NAME.config] as JSON
+  std::map<std::string, int> setting_lines;  // key -> line, for error messages
+};
+
+struct ReaderConfig {
+  std::string name;
+  std::string driver;  // "sim" (more drivers come with their issues)
+  std::vector<std::string> plugins;
+  std::vector<std::string> accept;  // card kinds: "jpki", "freearea", "uid"
+  std::string level = "fast";       // "fast", "verified", "possession"
+  int line = 0;
+};
+
+/** A simulated card, tapped with `kazasuctl tap --card NAME` on a sim reader. */
+struct SimCardConfig {
+  std::string name;
+  std::string kind;     // "jpki", "freearea", "uid"
+  std::string issuer;   // certificate issuer DN or free-area AID
+  std::string subject;  // serial, free-area ID or UID
+  std::string result = "ok";  // or a failure reason the read ends with
+  std::string message;
+};
+
+struct Config {
+  std::filesystem::path file;
+  StationConfig station;
+  MqttConfig mqtt;
+  std::vector<PluginConfig> plugins;
+  std::vector<ReaderConfig> readers;
+  std::map<std::string, SimCardConfig> sim_cards;
+  std::filesystem::path stage_log;  // empty: off
+};
+
+/** Reads and validates a config file; throws ConfigException listing every problem. */
+Config load_config(const std::filesystem::path& file);
+
+/** The plugin directory compiled in (install prefix), used when the config names none. */
+std::filesystem::path default_plugin_dir();
+
+}  // namespace kazasu

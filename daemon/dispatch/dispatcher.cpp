@@ -1,0 +1,106 @@
+#include "dispatch/dispatcher.hpp"
+
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/tap_id.hpp"
+#include "mqtt/envelope.hpp"
+
+namespace kazasu {
+
+std::string Dispatcher::on_read(const ReaderConfig& reader, CardRead read) {
+  Tap tap;
+  tap.id = new_tap_id(read.detected_unix_ms);
+  tap.reader = reader.name;
+  tap.detected_unix_ms = read.detected_unix_ms;
+  tap.times = read.times;
+  if (!read.identity) {
+    tap.status = read.identity.error().reason;
+    tap.message = read.identity.error().message;
+  } else if (std::find(reader.accept.begin(), reader.accept.end(), read.identity->kind) == reader.accept.end()) {
+    tap.status = "card_not_accepted";
+    tap.message = "this reader does not accept " + read.identity->kind + " cards";
+  } else {
+    tap.identity = std::move(read.identity.value());
+    tap.message = "card identified";
+  }
+  log::info("tap", "id", tap.id, "reader", tap.reader, "status", tap.status, "kind",
+            tap.identity ? tap.identity->kind : "", "assurance", tap.identity ? tap.identity->assurance : "");
+
+  bool handed = false;
+  for (const auto& name : reader.plugins) {
+    PluginInstance* plugin = plugins_.find(name);
+    if (plugin == nullptr) {
+      // Refused at start: the tap must still leave a trace for staff.
+      publish_daemon_outcome(tap, name, "error",
+                             {{"reason", "plugin_unavailable"},
+                              {"message", "plugin " + name + " is not loaded (see the daemon's log)"},
+                              {"status", tap.status}});
+      continue;
+    }
+    dispatch_to(*plugin, tap);
+    handed = true;
+  }
+  if (!handed && reader.plugins.empty()) {
+    publish_daemon_outcome(tap, "daemon", "unclaimed",
+                           {{"status", tap.status}, {"message", "no plugin is bound to reader " + tap.reader}});
+  }
+  return tap.id;
+}
+
+void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap) {
+  std::string token;
+  if (tap.identity) token = key_.derive(plugin.name(), *tap.identity);
+  auto run = std::make_shared<TapRun>();
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_);
+  ++in_flight_;
+
+  auto started = [this, &plugin, tap, run, timer] {
+    timer->expires_after(std::chrono::milliseconds(plugin.budget_ms()));
+    timer->async_wait([this, &plugin, tap, run](const boost::system::error_code& ec) {
+      if (ec || !run->claim(TapRun::timed_out)) return;
+      plugin.count_error();
+      log::error("plugin ran past its time budget", "plugin", plugin.name(), "id", tap.id, "budget_ms",
+                 plugin.budget_ms());
+      publish_daemon_outcome(tap, plugin.name(), "error",
+                             {{"reason", "timeout"},
+                              {"message", "the plugin ran past its time budget of " +
+                                              std::to_string(plugin.budget_ms()) + " ms"},
+                              {"status", tap.status}});
+    });
+  };
+  auto done = [this, &plugin, tap, timer](PluginResult result) {
+    timer->cancel();
+    --in_flight_;
+    if (result.ok) {
+      for (auto& o : result.committed) publisher_.enqueue(std::move(o));
+      return;
+    }
+    if (result.reason == "timeout") return;  // already reported by the deadline
+    plugin.count_error();
+    log::error("plugin failed a tap", "plugin", plugin.name(), "id", tap.id, "reason", result.reason, "detail",
+               result.message);
+    publish_daemon_outcome(tap, plugin.name(), "error",
+                           {{"reason", result.reason}, {"message", result.message}, {"status", tap.status}});
+  };
+  plugin.dispatch(tap, std::move(token), run, io_, std::move(started), std::move(done));
+}
+
+void Dispatcher::publish_daemon_outcome(const Tap& tap, const std::string& plugin, const std::string& event,
+                                        const nlohmann::json& fields) {
+  const std::string topic = topics_.outcome(plugin, event);
+  const std::string payload = make_payload(topics_, plugin, event, tap.id, tap.detected_unix_ms, tap.reader, fields);
+  StageTimes times = tap.times;
+  times.plugins_done_ns = clock::monotonic_ns();
+  try {
+    Outgoing o = daemon_outbox_.add(tap.id, topic, payload, times, clock::now_unix_ms());
+    o.times.committed_ns = clock::monotonic_ns();
+    publisher_.enqueue(std::move(o));
+  } catch (const std::exception& e) {
+    log::error("daemon outbox append failed; outcome lost", "id", tap.id, "topic", topic, "error", e.what());
+  }
+}
+
+}  // namespace kazasu

@@ -1,0 +1,47 @@
+// Turns a card read into a tap and hands it to every plugin bound to the
+// reader, each on its own strand, with a purpose-bound token and a time
+// budget. Committed outcomes go to the publisher; a plugin that fails, throws
+// or overruns its budget yields an `error` outcome from the daemon's outbox.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstddef>
+#include <string>
+
+#include "config/config.hpp"
+#include "dispatch/plugin_host.hpp"
+#include "identify/token_key.hpp"
+#include "mqtt/publisher.hpp"
+#include "mqtt/topics.hpp"
+#include "outbox/daemon_outbox.hpp"
+#include "readers/reader_driver.hpp"
+
+namespace kazasu {
+
+class Dispatcher {
+ public:
+  Dispatcher(boost::asio::io_context& io, PluginHost& plugins, const TokenKey& key, DaemonOutbox& daemon_outbox,
+             Publisher& publisher, const Topics& topics)
+      : io_(io), plugins_(plugins), key_(key), daemon_outbox_(daemon_outbox), publisher_(publisher), topics_(topics) {}
+
+  /** Handles one read on the io thread; returns the new tap's id. */
+  std::string on_read(const ReaderConfig& reader, CardRead read);
+
+  /** Taps whose plugins have not all finished. */
+  [[nodiscard]] size_t in_flight() const { return in_flight_; }
+
+ private:
+  void dispatch_to(PluginInstance& plugin, const Tap& tap);
+  void publish_daemon_outcome(const Tap& tap, const std::string& plugin, const std::string& event,
+                              const nlohmann::json& fields);
+
+  boost::asio::io_context& io_;
+  PluginHost& plugins_;
+  const TokenKey& key_;
+  DaemonOutbox& daemon_outbox_;
+  Publisher& publisher_;
+  const Topics& topics_;
+  size_t in_flight_ = 0;
+};
+
+}  // namespace kazasu

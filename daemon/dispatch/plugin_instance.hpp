@@ -1,0 +1,107 @@
+// A loaded, created plugin: its library, its own SQLite database, its strand,
+// and the host vtable it calls back into. on_tap runs on the plugin's strand
+// inside a transaction that also holds the outbox rows of what it publishes,
+// so a tap's ledger change and its outcomes commit together or not at all.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/result.hpp"
+#include "core/tap.hpp"
+#include "dispatch/plugin_library.hpp"
+#include "mqtt/outgoing.hpp"
+#include "mqtt/topics.hpp"
+#include "outbox/outbox_store.hpp"
+#include "outbox/sqlite.hpp"
+
+struct kazasu_context;
+
+namespace kazasu {
+
+/** Shared between the plugin's thread and the deadline on the io thread; first to claim wins. */
+struct TapRun {
+  enum State : int { running = 0, finished = 1, timed_out = 2 };
+  std::atomic<int> state{running};
+  bool claim(State s) {
+    int expected = running;
+    return state.compare_exchange_strong(expected, s);
+  }
+};
+
+/** What a plugin made of one tap, delivered on the io thread. */
+struct PluginResult {
+  bool ok = false;
+  std::string reason;   // when !ok: "plugin_error"
+  std::string message;
+  std::vector<Outgoing> committed;  // outbox rows now durable, in publish order
+};
+
+class PluginInstance {
+ public:
+  /** Opens the plugin's database, then calls its create(); the error is one log sentence. */
+  static Result<std::unique_ptr<PluginInstance>> create(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg,
+                                                        const std::filesystem::path& data_dir, const Topics& topics,
+                                                        const boost::asio::any_io_executor& pool);
+  ~PluginInstance();
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  [[nodiscard]] const std::string& name() const { return cfg_.name; }
+  [[nodiscard]] std::string version() const { return lib_->version(); }
+  [[nodiscard]] int budget_ms() const { return cfg_.budget_ms; }
+  [[nodiscard]] const std::shared_ptr<OutboxStore>& outbox_store() const { return store_; }
+  [[nodiscard]] uint64_t taps() const { return taps_.load(); }
+  [[nodiscard]] uint64_t errors() const { return errors_.load(); }
+  void count_error() { errors_.fetch_add(1); }
+
+  /**
+   * Runs on_tap for `tap` on the plugin's strand. `started` is posted to `io`
+   * when the plugin begins (to arm the deadline), `done` when it finished,
+   * unless `run` was claimed by the deadline first.
+   */
+  void dispatch(const Tap& tap, std::string token, const std::shared_ptr<TapRun>& run, boost::asio::io_context& io,
+                std::function<void()> started, std::function<void(PluginResult)> done);
+
+ private:
+  PluginInstance(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg, const std::filesystem::path& db_file,
+                 const Topics& topics, const boost::asio::any_io_executor& pool);
+  PluginResult run_tap(const Tap& tap, const std::string& token, TapRun& run);
+
+  // The host vtable's entries; `ctx` leads back to the instance.
+  static void host_log(kazasu_context* ctx, kazasu_log_level level, const char* message);
+  static kazasu_status host_publish(kazasu_context* ctx, const char* event, const char* fields_json);
+  static struct sqlite3* host_database(kazasu_context* ctx);
+  static const char* host_config_json(kazasu_context* ctx);
+  static int64_t host_now_unix_ms(kazasu_context* ctx);
+  static int32_t host_utc_offset_seconds(kazasu_context* ctx);
+  static const kazasu_host kHost;
+
+  struct CurrentTap {
+    const Tap* tap;
+    std::vector<Outgoing> published;
+  };
+
+  std::shared_ptr<PluginLibrary> lib_;
+  PluginConfig cfg_;
+  std::string settings_json_;
+  const Topics& topics_;
+  sqlite::Database db_;  // used on the strand only
+  std::shared_ptr<OutboxStore> store_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  std::unique_ptr<kazasu_context> ctx_;
+  void* instance_ = nullptr;
+  CurrentTap* current_ = nullptr;  // set during on_tap only
+  std::atomic<uint64_t> taps_{0};
+  std::atomic<uint64_t> errors_{0};
+};
+
+}  // namespace kazasu

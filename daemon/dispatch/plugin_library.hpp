@@ -1,0 +1,41 @@
+// A plugin's shared library, loaded with Boost.DLL, after the ABI handshake.
+// Loading checks everything that can be checked before any plugin code beyond
+// the entry symbol runs (ISC Kea's transactional hooks loading): the symbol,
+// the offered/chosen version, the descriptor's size and required callbacks.
+#pragma once
+
+#include <boost/dll/shared_library.hpp>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/result.hpp"
+#include "kazasu/plugin.h"
+
+namespace kazasu {
+
+class PluginLibrary {
+ public:
+  /** Loads `path`; the error's message is one sentence for the log. */
+  static Result<std::shared_ptr<PluginLibrary>> load(const std::filesystem::path& path);
+
+  [[nodiscard]] const kazasu_plugin_descriptor& descriptor() const { return *desc_; }
+  [[nodiscard]] std::string name() const { return desc_->name; }
+  [[nodiscard]] std::string version() const { return desc_->version != nullptr ? desc_->version : ""; }
+  [[nodiscard]] std::span<const kazasu_setting> settings() const {
+    return desc_->settings != nullptr ? std::span(desc_->settings, desc_->settings_count)
+                                      : std::span<const kazasu_setting>();
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  PluginLibrary(boost::dll::shared_library lib, const kazasu_plugin_descriptor* desc, std::filesystem::path path)
+      : lib_(std::move(lib)), desc_(desc), path_(std::move(path)) {}
+
+  boost::dll::shared_library lib_;
+  const kazasu_plugin_descriptor* desc_;
+  std::filesystem::path path_;
+};
+
+}  // namespace kazasu

@@ -1,0 +1,95 @@
+#include "dispatch/plugin_settings.hpp"
+
+namespace kazasu {
+namespace {
+const char* type_text(kazasu_setting_type t) {
+  switch (t) {
+    case KAZASU_SETTING_STRING: return "a string";
+    case KAZASU_SETTING_INTEGER: return "an integer";
+    case KAZASU_SETTING_BOOLEAN: return "a boolean";
+    case KAZASU_SETTING_FLOAT: return "a float";
+    case KAZASU_SETTING_STRING_LIST: return "an array of strings";
+  }
+  return "a value";
+}
+
+const char* json_type_text(const nlohmann::json& v) {
+  if (v.is_string()) return "a string";
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number_float()) return "a float";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_array()) return "an array";
+  if (v.is_object()) return "a table";
+  return "nothing";
+}
+
+bool matches(kazasu_setting_type t, const nlohmann::json& v) {
+  switch (t) {
+    case KAZASU_SETTING_STRING: return v.is_string();
+    case KAZASU_SETTING_INTEGER: return v.is_number_integer();
+    case KAZASU_SETTING_BOOLEAN: return v.is_boolean();
+    case KAZASU_SETTING_FLOAT: return v.is_number();
+    case KAZASU_SETTING_STRING_LIST:
+      if (!v.is_array()) return false;
+      for (const auto& e : v) {
+        if (!e.is_string()) return false;
+      }
+      return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<ConfigError> validate_plugin_settings(const std::string& file, PluginConfig& plugin,
+                                                  std::span<const kazasu_setting> declared) {
+  std::vector<ConfigError> errors;
+  const std::string prefix = "plugins." + plugin.name + ".config.";
+  auto line_of = [&](const std::string& key) {
+    auto it = plugin.setting_lines.find(key);
+    return it != plugin.setting_lines.end() ? it->second : plugin.line;
+  };
+  for (const auto& [key, value] : plugin.settings.items()) {
+    const kazasu_setting* decl = nullptr;
+    for (const auto& d : declared) {
+      if (key == d.name) decl = &d;
+    }
+    if (decl == nullptr) {
+      errors.push_back({file, line_of(key), prefix + key, "unknown key (plugin " + plugin.name + " does not declare it)"});
+    } else if (!matches(decl->type, value)) {
+      errors.push_back({file, line_of(key), prefix + key,
+                        std::string("expected ") + type_text(decl->type) + ", found " + json_type_text(value)});
+    }
+  }
+  for (const auto& d : declared) {
+    if (plugin.settings.contains(d.name)) continue;
+    if (d.default_value == nullptr) {
+      errors.push_back({file, plugin.line, prefix + d.name, "required key is missing"});
+      continue;
+    }
+    auto def = nlohmann::json::parse(d.default_value, nullptr, false);
+    if (def.is_discarded()) {
+      errors.push_back({file, plugin.line, prefix + d.name, "the plugin's default is not valid JSON"});
+    } else {
+      plugin.settings[d.name] = def;
+    }
+  }
+  return errors;
+}
+
+std::string describe_settings(std::span<const kazasu_setting> declared) {
+  std::string out;
+  for (const auto& d : declared) {
+    out += "  ";
+    out += d.name;
+    out += " (";
+    out += type_text(d.type);
+    out += d.default_value != nullptr ? std::string(", default ") + d.default_value : std::string(", required");
+    out += ")\n      ";
+    out += d.description != nullptr ? d.description : "";
+    out += "\n";
+  }
+  if (out.empty()) out = "  (no settings)\n";
+  return out;
+}
+
+}  // namespace kazasu

@@ -1,0 +1,191 @@
+#include "mqtt/publisher.hpp"
+
+#include <boost/asio/post.hpp>
+#include <random>
+
+#include "core/log.hpp"
+
+namespace kazasu {
+namespace {
+// Messages in flight at once: enough to keep the link busy, few enough that a
+// reconnect resends little.
+constexpr size_t kWindow = 64;
+constexpr std::chrono::milliseconds kMaxBackoff{30000};
+}  // namespace
+
+class Publisher::Listener : public mqtt::iaction_listener {
+ public:
+  using Handler = std::function<void(bool ok, const mqtt::token& tok)>;
+  explicit Listener(Handler h) : handler_(std::move(h)) {}
+  void on_success(const mqtt::token& tok) override { handler_(true, tok); }
+  void on_failure(const mqtt::token& tok) override { handler_(false, tok); }
+
+ private:
+  Handler handler_;
+};
+
+
+Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::string status_topic,
+                     std::string offline_payload)
+    : io_(io), cfg_(cfg), status_topic_(std::move(status_topic)), reconnect_timer_(io) {
+  // No Paho persistence: the outbox is the only durable copy.
+  client_ = std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id, mqtt::create_options(MQTTVERSION_5),
+                                                 nullptr);
+  std::weak_ptr<bool> alive = alive_;
+  auto post = [this, alive](auto fn) {
+    boost::asio::post(io_, [alive, fn = std::move(fn)]() {
+      if (alive.lock()) fn();
+    });
+  };
+  client_->set_connection_lost_handler([this, post](const std::string& cause) {
+    post([this, cause] { on_connection_lost(cause); });
+  });
+  // Paho references the listeners for the life of each operation; they live
+  // as long as the client does.
+  connect_listener_ = std::make_unique<Listener>([this, post](bool ok, const mqtt::token& tok) {
+    const int rc = tok.get_return_code();
+    post([this, ok, rc] {
+      connecting_ = false;
+      if (ok) {
+        on_connected();
+      } else {
+        log::warning("broker connection failed", "uri", cfg_.uri, "rc", rc);
+        schedule_reconnect();
+      }
+    });
+  });
+  publish_listener_ = std::make_unique<Listener>([this, post](bool ok, const mqtt::token& tok) {
+    const auto local_id = reinterpret_cast<uintptr_t>(tok.get_user_context());
+    post([this, ok, local_id] {
+      auto it = inflight_.find(local_id);
+      if (it == inflight_.end()) return;  // requeued after a reconnect; a newer copy is on its way
+      if (!ok) {
+        // The connection-lost path requeues everything in order; a lone
+        // failure while still connected is retried from the front.
+        if (connected_) {
+          unsent_.push_front(std::move(it->second));
+          inflight_.erase(it);
+          pump();
+        }
+        return;
+      }
+      Outgoing done = std::move(it->second);
+      inflight_.erase(it);
+      if (on_acked) on_acked(done);
+      pump();
+    });
+  });
+
+  will_ = std::move(offline_payload);
+}
+
+Publisher::~Publisher() {
+  *alive_ = false;
+  alive_.reset();
+  client_.reset();  // joins Paho's threads before the listeners go
+}
+
+void Publisher::start() { connect(); }
+
+void Publisher::connect() {
+  if (connecting_ || connected_ || stopping_) return;
+  connecting_ = true;
+  auto opts = mqtt::connect_options_builder()
+                  .mqtt_version(MQTTVERSION_5)
+                  .clean_start(true)
+                  .keep_alive_interval(std::chrono::seconds(cfg_.keepalive_s))
+                  .connect_timeout(std::chrono::seconds(5))
+                  .will(mqtt::message(status_topic_, will_, 1, true))
+                  .finalize();
+  try {
+    client_->connect(opts, nullptr, *connect_listener_);
+  } catch (const mqtt::exception& e) {
+    connecting_ = false;
+    log::warning("broker connect refused", "uri", cfg_.uri, "error", e.what());
+    schedule_reconnect();
+  }
+}
+
+void Publisher::schedule_reconnect() {
+  if (stopping_) return;
+  // Jitter spreads the reconnects of many stations after a broker restart.
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  const auto delay = std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(backoff_.count()) * jitter(rng)));
+  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+  reconnect_timer_.expires_after(delay);
+  reconnect_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+    if (!ec && alive.lock()) connect();
+  });
+}
+
+void Publisher::on_connected() {
+  connected_ = true;
+  backoff_ = std::chrono::milliseconds(250);
+  ++generation_;
+  log::info("broker connected", "uri", cfg_.uri, "queued", queued());
+  for (const auto& [topic, payload] : retained_) send_retained(topic, payload);
+  pump();
+}
+
+void Publisher::on_connection_lost(const std::string& cause) {
+  if (!connected_) return;
+  connected_ = false;
+  // Everything in flight goes back to the front, in its original order: the
+  // broker may or may not have it, and subscribers drop repeats by id.
+  for (auto it = inflight_.rbegin(); it != inflight_.rend(); ++it) unsent_.push_front(std::move(it->second));
+  inflight_.clear();
+  log::warning("broker connection lost", "uri", cfg_.uri, "cause", cause.empty() ? "unknown" : cause, "queued",
+               queued());
+  schedule_reconnect();
+}
+
+void Publisher::enqueue(Outgoing msg) {
+  unsent_.push_back(std::move(msg));
+  pump();
+}
+
+void Publisher::pump() {
+  while (connected_ && !unsent_.empty() && inflight_.size() < kWindow) {
+    const uint64_t local_id = ++next_local_id_;
+    Outgoing& m = unsent_.front();
+    auto msg = mqtt::make_message(m.topic, m.payload, 1, false);
+    try {
+      client_->publish(msg, reinterpret_cast<void*>(static_cast<uintptr_t>(local_id)), *publish_listener_);
+    } catch (const mqtt::exception& e) {
+      log::warning("publish failed", "topic", m.topic, "error", e.what());
+      return;  // stays at the front; the connection-lost path will retry
+    }
+    inflight_.emplace(local_id, std::move(m));
+    unsent_.pop_front();
+  }
+}
+
+void Publisher::set_retained(const std::string& topic, const std::string& payload) {
+  retained_[topic] = payload;
+  if (connected_) send_retained(topic, payload);
+}
+
+void Publisher::send_retained(const std::string& topic, const std::string& payload) {
+  try {
+    client_->publish(mqtt::make_message(topic, payload, 1, true));
+  } catch (const mqtt::exception& e) {
+    log::warning("retained publish failed", "topic", topic, "error", e.what());
+  }
+}
+
+void Publisher::stop(const std::string& offline_payload, std::chrono::milliseconds timeout) {
+  stopping_ = true;
+  reconnect_timer_.cancel();
+  if (!connected_) return;
+  try {
+    auto tok = client_->publish(mqtt::make_message(status_topic_, offline_payload, 1, true));
+    tok->wait_for(timeout / 2);
+    client_->disconnect()->wait_for(timeout / 2);
+  } catch (const mqtt::exception& e) {
+    log::warning("clean disconnect failed", "error", e.what());
+  }
+  connected_ = false;
+}
+
+}  // namespace kazasu

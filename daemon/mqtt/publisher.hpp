@@ -1,0 +1,78 @@
+// Publishes outbox rows at QoS 1 in order and reports each PUBACK, and keeps
+// the retained state topics (status, readers) current across reconnects.
+//
+// Paho rules (design.md): its file persistence is off because the SQLite
+// outbox is the source of truth; Paho is never called from inside a Paho
+// callback: every callback is posted onto the io_context, and all state here
+// is touched on the io_context thread only.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mqtt/async_client.h>
+#include <string>
+
+#include "config/config.hpp"
+#include "mqtt/outgoing.hpp"
+
+namespace kazasu {
+
+class Publisher {
+ public:
+  Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::string status_topic,
+            std::string offline_payload);
+  ~Publisher();
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  /** Called on the io thread for every message the broker acknowledged. */
+  std::function<void(const Outgoing&)> on_acked;
+
+  void start();
+  /** Publishes `offline_payload` on the status topic and disconnects, waiting at most `timeout`. */
+  void stop(const std::string& offline_payload, std::chrono::milliseconds timeout);
+
+  /** Queues an outbox row; it goes out in queue order. */
+  void enqueue(Outgoing msg);
+  /** Sets a retained state topic; sent now if connected and again after every reconnect. */
+  void set_retained(const std::string& topic, const std::string& payload);
+
+  [[nodiscard]] bool connected() const { return connected_; }
+  [[nodiscard]] size_t queued() const { return unsent_.size() + inflight_.size(); }
+
+ private:
+  void connect();
+  void schedule_reconnect();
+  void on_connected();
+  void on_connection_lost(const std::string& cause);
+  void pump();
+  void send_retained(const std::string& topic, const std::string& payload);
+
+  class Listener;
+  std::unique_ptr<Listener> connect_listener_;
+  std::unique_ptr<Listener> publish_listener_;
+
+  boost::asio::io_context& io_;
+  MqttConfig cfg_;
+  std::string status_topic_;
+  std::string will_;
+  std::unique_ptr<mqtt::async_client> client_;
+  boost::asio::steady_timer reconnect_timer_;
+  std::chrono::milliseconds backoff_{250};
+  bool connected_ = false;
+  bool connecting_ = false;
+  bool stopping_ = false;
+  uint64_t generation_ = 0;  // bumps on every connection; stale callbacks are ignored
+  uint64_t next_local_id_ = 0;
+  std::deque<Outgoing> unsent_;
+  std::map<uint64_t, Outgoing> inflight_;  // ordered by send order
+  std::map<std::string, std::string> retained_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace kazasu

@@ -1,0 +1,51 @@
+#include "outbox/outbox.hpp"
+
+namespace kazasu::outbox {
+
+void ensure_schema(sqlite::Database& db) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS kazasu_outbox ("
+      " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " msg_id TEXT NOT NULL,"
+      " topic TEXT NOT NULL,"
+      " payload TEXT NOT NULL,"
+      " created_unix_ms INTEGER NOT NULL)");
+}
+
+int64_t append(sqlite::Database& db, const std::string& msg_id, const std::string& topic, const std::string& payload,
+               int64_t created_unix_ms) {
+  auto st = db.prepare("INSERT INTO kazasu_outbox(msg_id, topic, payload, created_unix_ms) VALUES (?,?,?,?)");
+  st.bind(1, msg_id).bind(2, topic).bind(3, payload).bind(4, created_unix_ms);
+  st.run();
+  return sqlite3_last_insert_rowid(db.handle());
+}
+
+std::vector<OutboxMessage> pending(sqlite::Database& db) {
+  std::vector<OutboxMessage> out;
+  auto st = db.prepare("SELECT seq, msg_id, topic, payload FROM kazasu_outbox ORDER BY seq");
+  while (st.step()) out.push_back(OutboxMessage{st.int64(0), st.text(1), st.text(2), st.text(3)});
+  return out;
+}
+
+void remove(sqlite::Database& db, const std::vector<int64_t>& seqs) {
+  if (seqs.empty()) return;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    auto st = db.prepare("DELETE FROM kazasu_outbox WHERE seq = ?");
+    for (int64_t s : seqs) {
+      st.bind(1, s);
+      st.run();
+    }
+    db.exec("COMMIT");
+  } catch (...) {
+    db.exec("ROLLBACK");
+    throw;
+  }
+}
+
+int64_t count(sqlite::Database& db) {
+  auto st = db.prepare("SELECT count(*) FROM kazasu_outbox");
+  return st.step() ? st.int64(0) : 0;
+}
+
+}  // namespace kazasu::outbox

@@ -1,0 +1,223 @@
+#include "service/daemon.hpp"
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <csignal>
+#include <map>
+#include <memory>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/stage_log.hpp"
+#include "core/tap_id.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "dispatch/plugin_host.hpp"
+#include "identify/token_key.hpp"
+#include "mqtt/publisher.hpp"
+#include "mqtt/topics.hpp"
+#include "outbox/daemon_outbox.hpp"
+#include "readers/sim_reader.hpp"
+#include "service/control_socket.hpp"
+#include "service/notify.hpp"
+
+#ifndef KAZASU_VERSION
+#define KAZASU_VERSION "0.0.0"
+#endif
+
+namespace kazasu {
+namespace {
+
+constexpr std::chrono::milliseconds kDrainBudget{500};
+constexpr std::chrono::milliseconds kDisconnectBudget{400};
+
+nlohmann::ordered_json status_payload(const std::string& boot_id, int64_t ts_ms, const std::string& state,
+                                      const Config& cfg, const PluginHost& plugins) {
+  nlohmann::ordered_json j;
+  j["schema"] = "kazasu/v1/status";
+  j["id"] = boot_id;
+  j["ts"] = clock::rfc3339(ts_ms);
+  j["site"] = cfg.station.site;
+  j["station"] = cfg.station.name;
+  j["state"] = state;
+  j["version"] = KAZASU_VERSION;
+  j["readers"] = nlohmann::json::array();
+  for (const auto& r : cfg.readers) j["readers"].push_back(r.name);
+  j["plugins"] = nlohmann::json::array();
+  for (const auto& p : plugins.plugins()) j["plugins"].push_back({{"name", p->name()}, {"version", p->version()}});
+  j["refused_plugins"] = nlohmann::json::array();
+  for (const auto& r : plugins.refused()) j["refused_plugins"].push_back({{"name", r.name}, {"reason", r.reason}});
+  return j;
+}
+
+// Outbox rows left by an earlier run, oldest tap first: ids are UUIDv7, so
+// their text order is their time order; rows of one file keep their seq order.
+std::vector<Outgoing> load_pending(const std::vector<std::shared_ptr<OutboxStore>>& stores) {
+  std::vector<Outgoing> all;
+  for (const auto& s : stores) {
+    for (auto& m : s->pending()) all.push_back(Outgoing{s, m.seq, m.msg_id, m.topic, m.payload, {}});
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Outgoing& a, const Outgoing& b) { return a.msg_id < b.msg_id; });
+  return all;
+}
+
+}  // namespace
+
+int run_daemon(const Config& cfg) {
+  log::set_level(cfg.station.log_level);
+  const TokenKey key = TokenKey::load(cfg.station.secret_file);
+  const Topics topics(cfg.station.site, cfg.station.name);
+  const int64_t boot_ms = clock::now_unix_ms();
+  const std::string boot_id = new_tap_id(boot_ms);
+
+  boost::asio::io_context io(1);
+  // Plugins run here, each on its own strand, so a slow plugin never stalls
+  // the io thread that readers and the broker depend on.
+  boost::asio::thread_pool pool(std::max<size_t>(2, cfg.plugins.size()));
+
+  DaemonOutbox daemon_outbox(cfg.station.data_dir / "kazasud.db");
+  PluginHost plugins(cfg, topics, pool.get_executor());
+
+  const std::string offline = status_payload(boot_id, boot_ms, "offline", cfg, plugins).dump();
+  Publisher publisher(io, cfg.mqtt, topics.status(), offline);
+  StageLog stage_log(cfg.stage_log);
+  publisher.on_acked = [&stage_log](const Outgoing& o) {
+    try {
+      o.store->acknowledged(o.seq);
+    } catch (const std::exception& e) {
+      // The row stays and is sent again after a restart; subscribers drop it by id.
+      log::error("outbox delete failed", "owner", o.store->owner(), "error", e.what());
+    }
+    StageTimes t = o.times;
+    t.acked_ns = clock::monotonic_ns();
+    stage_log.record(o.msg_id, o.topic, t);
+  };
+
+  std::vector<std::shared_ptr<OutboxStore>> stores{daemon_outbox.store()};
+  for (const auto& p : plugins.plugins()) stores.push_back(p->outbox_store());
+  const auto pending = load_pending(stores);
+  if (!pending.empty()) log::notice("publishing outcomes left from the last run", "count", pending.size());
+  for (const auto& o : pending) publisher.enqueue(o);
+
+  Dispatcher dispatcher(io, plugins, key, daemon_outbox, publisher, topics);
+
+  std::map<std::string, std::unique_ptr<ReaderDriver>> readers;
+  std::map<std::string, const ReaderConfig*> reader_cfg;
+  for (const auto& rc : cfg.readers) {
+    reader_cfg[rc.name] = &rc;
+    readers[rc.name] = std::make_unique<SimReader>(rc, cfg.sim_cards);
+  }
+  auto on_state = [&](const std::string& reader, ReaderState state, const std::string& detail) {
+    nlohmann::ordered_json j;
+    j["schema"] = "kazasu/v1/readers";
+    j["id"] = new_tap_id(clock::now_unix_ms());
+    j["ts"] = clock::rfc3339(clock::now_unix_ms());
+    j["reader"] = reader;
+    j["driver"] = readers.at(reader)->driver();
+    j["state"] = to_string(state);
+    j["detail"] = detail;
+    publisher.set_retained(topics.reader(reader), j.dump());
+    log::info("reader state", "reader", reader, "state", to_string(state));
+  };
+  for (auto& [name, driver] : readers) {
+    const ReaderConfig& rc = *reader_cfg.at(name);
+    driver->start([&dispatcher, &rc](CardRead read) { return dispatcher.on_read(rc, std::move(read)); }, on_state);
+  }
+
+  publisher.set_retained(topics.status(), status_payload(boot_id, boot_ms, "online", cfg, plugins).dump());
+  publisher.start();
+
+  ControlSocket control(io, cfg.station.control_socket, [&](const nlohmann::json& req) -> nlohmann::json {
+    const std::string cmd = req["cmd"].get<std::string>();
+    if (cmd == "tap") {
+      const std::string reader = req.value("reader", "");
+      const std::string card = req.value("card", "");
+      auto it = readers.find(reader);
+      if (it == readers.end()) return {{"ok", false}, {"error", "no reader named \"" + reader + "\""}};
+      auto* sim = dynamic_cast<SimReader*>(it->second.get());
+      if (sim == nullptr) return {{"ok", false}, {"error", "reader " + reader + " is not a simulated reader"}};
+      auto id = sim->tap(card);
+      if (!id) return {{"ok", false}, {"error", id.error().message}};
+      return {{"ok", true}, {"id", id.value()}};
+    }
+    if (cmd == "status") {
+      nlohmann::json j = status_payload(boot_id, boot_ms, "online", cfg, plugins);
+      j["ok"] = true;
+      j["mqtt"] = publisher.connected() ? "connected" : "disconnected";
+      j["queued"] = publisher.queued();
+      j["taps_in_flight"] = dispatcher.in_flight();
+      for (auto& p : j["plugins"]) {
+        const PluginInstance* inst = plugins.find(p["name"].get<std::string>());
+        p["taps"] = inst->taps();
+        p["errors"] = inst->errors();
+      }
+      return j;
+    }
+    return {{"ok", false}, {"error", "unknown command \"" + cmd + "\""}};
+  });
+
+  boost::asio::steady_timer watchdog(io);
+  const auto wd_period = notify::watchdog_period();
+  std::function<void()> kick = [&] {
+    notify::watchdog();
+    watchdog.expires_after(wd_period);
+    watchdog.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) kick();
+    });
+  };
+  if (wd_period.count() > 0) kick();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  boost::asio::steady_timer drain(io);
+  std::chrono::steady_clock::time_point drain_deadline;
+  // Lets taps already with plugins commit, within a bound, then says goodbye.
+  std::function<void()> wait_drain = [&] {
+    if (dispatcher.in_flight() == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+      if (dispatcher.in_flight() > 0) {
+        log::warning("stopping with taps still inside plugins", "count", dispatcher.in_flight());
+      }
+      publisher.stop(status_payload(boot_id, clock::now_unix_ms(), "offline", cfg, plugins).dump(),
+                     kDisconnectBudget);
+      io.stop();
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(10));
+    drain.async_wait([&](const boost::system::error_code&) { wait_drain(); });
+  };
+  std::function<void(const boost::system::error_code&, int)> on_signal;
+  on_signal = [&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      log::notice("SIGHUP received; configuration reload is not supported yet, restart to apply changes");
+      signals.async_wait(on_signal);
+      return;
+    }
+    log::notice("stopping", "signal", sig);
+    notify::stopping();
+    for (auto& [name, driver] : readers) driver->stop();
+    control.stop();
+    watchdog.cancel();
+    drain_deadline = std::chrono::steady_clock::now() + kDrainBudget;
+    wait_drain();
+  };
+  signals.async_wait(on_signal);
+
+  notify::ready("kazasud " KAZASU_VERSION " ready");
+  log::notice("kazasud ready", "site", cfg.station.site, "station", cfg.station.name, "readers", cfg.readers.size(),
+              "plugins", plugins.plugins().size(), "version", KAZASU_VERSION);
+  io.run();
+
+  if (dispatcher.in_flight() > 0) {
+    // A plugin is stuck inside a callback; joining its thread would hang the
+    // stop. Its uncommitted transaction is rolled back by SQLite on next open.
+    log::error("a plugin did not return; exiting without waiting for it", "taps", dispatcher.in_flight());
+    std::_Exit(0);
+  }
+  pool.join();
+  log::notice("kazasud stopped");
+  return 0;
+}
+
+}  // namespace kazasu

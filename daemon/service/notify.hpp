@@ -1,0 +1,16 @@
+// systemd readiness and watchdog (Type=notify; Debian 12 ships systemd 252,
+// so no Type=notify-reload). Every call is a no-op outside systemd.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace kazasu::notify {
+
+void ready(const std::string& status);
+void stopping();
+void watchdog();
+/** Half the watchdog interval systemd asked for, or zero when there is none. */
+std::chrono::microseconds watchdog_period();
+
+}  // namespace kazasu::notify

@@ -1,0 +1,29 @@
+# kazasu_add_plugin(<name> SOURCES <files...> [LIBRARIES <libs...>])
+#
+# Builds plugin <name> as a MODULE library named <name>.so that exports only
+# kazasu_plugin_entry: everything else stays hidden so two plugins can never
+# clash over a symbol. Installs it into the kazasu plugin directory.
+include_guard(GLOBAL)
+
+if(NOT DEFINED KAZASU_PLUGIN_INSTALL_DIR)
+  set(KAZASU_PLUGIN_INSTALL_DIR lib/kazasu/plugins)
+endif()
+
+function(kazasu_add_plugin name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "kazasu_add_plugin(${name}): SOURCES is required")
+  endif()
+  add_library(${name} MODULE ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE Kazasu::plugin_api ${ARG_LIBRARIES})
+  set_target_properties(${name} PROPERTIES
+    PREFIX ""
+    OUTPUT_NAME ${name}
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    CXX_STANDARD 20
+    CXX_STANDARD_REQUIRED ON)
+  target_link_options(${name} PRIVATE -Wl,--no-undefined)
+  install(TARGETS ${name} LIBRARY DESTINATION ${KAZASU_PLUGIN_INSTALL_DIR})
+endfunction()

@@ -1,0 +1,194 @@
+// kazasu C++ plugin SDK: a header-only layer over the C ABI in plugin.h.
+//
+// A plugin is a class deriving from kazasu::Plugin, constructed with a
+// kazasu::Host, plus one KAZASU_PLUGIN(...) line. The SDK turns exceptions into
+// KAZASU_ERROR at the boundary, so a throwing plugin produces an `error`
+// outcome for the tap and never unwinds into the daemon.
+//
+//   class Hello : public kazasu::Plugin {
+//    public:
+//     static constexpr kazasu_setting kSettings[] = {
+//         {"greeting", KAZASU_SETTING_STRING, "\"hello\"", "Text sent with every tap."}};
+//     explicit Hello(kazasu::Host host) : Plugin(host) {}
+//     void on_tap(const kazasu::Tap& tap) override { publish("seen", R"({"n":1})"); }
+//   };
+//   KAZASU_PLUGIN(Hello, "hello", "1.0.0", "Says hello to every card.")
+#ifndef KAZASU_PLUGIN_HPP
+#define KAZASU_PLUGIN_HPP
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "kazasu/plugin.h"
+
+namespace kazasu {
+
+/** A tap as the C++ SDK presents it; views are valid during on_tap only. */
+struct Tap {
+  std::string_view id;
+  std::string_view reader;
+  std::string_view status;
+  std::string_view message;
+  std::string_view card_kind;
+  std::string_view assurance;
+  std::string_view token;  // empty unless identified()
+  int64_t detected_unix_ms = 0;
+
+  /** True when the card was identified and `token` is set. */
+  [[nodiscard]] bool identified() const { return status == "ok" && !token.empty(); }
+};
+
+/** Thrown by Plugin helpers when the host refuses a call. */
+class HostError : public std::runtime_error {
+ public:
+  HostError(const std::string& what, kazasu_status status)
+      : std::runtime_error(what), status_(status) {}
+  [[nodiscard]] kazasu_status status() const { return status_; }
+
+ private:
+  kazasu_status status_;
+};
+
+/** The host services handed to a plugin instance. Cheap to copy. */
+class Host {
+ public:
+  Host(const kazasu_host* host, kazasu_context* ctx) : host_(host), ctx_(ctx) {}
+
+  void log(kazasu_log_level level, const std::string& message) const {
+    host_->log(ctx_, level, message.c_str());
+  }
+  /** Publishes `{plugin}/{event}` with the given JSON object of fields; throws HostError. */
+  void publish(const std::string& event, const std::string& fields_json) const {
+    const kazasu_status st = host_->publish(ctx_, event.c_str(), fields_json.c_str());
+    if (st != KAZASU_OK) throw HostError("publish of event '" + event + "' refused", st);
+  }
+  [[nodiscard]] struct sqlite3* database() const { return host_->database(ctx_); }
+  [[nodiscard]] std::string config_json() const { return host_->config_json(ctx_); }
+  [[nodiscard]] int64_t now_unix_ms() const { return host_->now_unix_ms(ctx_); }
+  [[nodiscard]] int32_t utc_offset_seconds() const { return host_->utc_offset_seconds(ctx_); }
+
+ private:
+  const kazasu_host* host_;
+  kazasu_context* ctx_;
+};
+
+/** Base class of a C++ plugin. */
+class Plugin {
+ public:
+  explicit Plugin(Host host) : host_(host) {}
+  virtual ~Plugin() = default;
+  Plugin(const Plugin&) = delete;
+  Plugin& operator=(const Plugin&) = delete;
+
+  /** Handles one tap. Throw to roll back and report an `error` outcome. */
+  virtual void on_tap(const Tap& tap) = 0;
+
+  [[nodiscard]] const Host& host() const { return host_; }
+
+ protected:
+  void log(kazasu_log_level level, const std::string& message) const { host_.log(level, message); }
+  void publish(const std::string& event, const std::string& fields_json) const {
+    host_.publish(event, fields_json);
+  }
+
+ private:
+  Host host_;
+};
+
+namespace detail {
+
+inline std::string_view view(const char* s) { return s != nullptr ? std::string_view(s) : std::string_view(); }
+
+template <class T>
+std::span<const kazasu_setting> settings_of() {
+  if constexpr (requires { T::kSettings; }) {
+    return std::span<const kazasu_setting>(T::kSettings);
+  } else {
+    return {};
+  }
+}
+
+// Every entry point is noexcept and catches everything: unwinding into the host
+// is undefined behaviour across a C boundary.
+template <class T>
+struct Adapter {
+  static kazasu_status create(const kazasu_host* host, kazasu_context* ctx, void** instance) noexcept {
+    try {
+      *instance = std::make_unique<T>(Host(host, ctx)).release();
+      return KAZASU_OK;
+    } catch (const std::exception& e) {
+      host->log(ctx, KAZASU_LOG_ERROR, (std::string("plugin create failed: ") + e.what()).c_str());
+    } catch (...) {
+      host->log(ctx, KAZASU_LOG_ERROR, "plugin create failed: unknown exception");
+    }
+    return KAZASU_ERROR;
+  }
+
+  static void destroy(void* instance) noexcept {
+    // Ownership came back from create() as a raw pointer across the C ABI.
+    std::unique_ptr<T> owned(static_cast<T*>(instance));
+  }
+
+  static kazasu_status on_tap(void* instance, const kazasu_tap* tap) noexcept {
+    auto* self = static_cast<T*>(instance);
+    try {
+      Tap t{view(tap->id),        view(tap->reader),    view(tap->status), view(tap->message),
+            view(tap->card_kind), view(tap->assurance), view(tap->token),  tap->detected_unix_ms};
+      self->on_tap(t);
+      return KAZASU_OK;
+    } catch (const std::exception& e) {
+      try {
+        self->host().log(KAZASU_LOG_ERROR, std::string("on_tap failed: ") + e.what());
+      } catch (...) {  // logging must not turn a handled error into a crash
+      }
+    } catch (...) {
+      try {
+        self->host().log(KAZASU_LOG_ERROR, "on_tap failed: unknown exception");
+      } catch (...) {
+      }
+    }
+    return KAZASU_ERROR;
+  }
+};
+
+template <class T>
+const kazasu_plugin_descriptor* describe(const uint32_t* host_versions, size_t count, const char* name,
+                                         const char* version, const char* description) noexcept {
+  bool speaks_v1 = false;
+  for (size_t i = 0; i < count; ++i) {
+    if ((host_versions[i] >> 16) == KAZASU_ABI_MAJOR) speaks_v1 = true;
+  }
+  if (!speaks_v1) return nullptr;
+  static const std::span<const kazasu_setting> settings = settings_of<T>();
+  static const kazasu_plugin_descriptor descriptor = {
+      sizeof(kazasu_plugin_descriptor),
+      KAZASU_ABI_MAJOR,
+      KAZASU_ABI_MINOR,
+      name,
+      version,
+      description,
+      settings.empty() ? nullptr : settings.data(),
+      settings.size(),
+      &Adapter<T>::create,
+      &Adapter<T>::destroy,
+      &Adapter<T>::on_tap,
+  };
+  return &descriptor;
+}
+
+}  // namespace detail
+}  // namespace kazasu
+
+/** Registers `Class` as this library's plugin: exports the one entry symbol. */
+#define KAZASU_PLUGIN(Class, name, version, description)                                      \
+  extern "C" KAZASU_EXPORT const kazasu_plugin_descriptor* kazasu_plugin_entry(               \
+      const uint32_t* host_versions, size_t count) {                                          \
+    return ::kazasu::detail::describe<Class>(host_versions, count, name, version, description); \
+  }
+
+#endif  // KAZASU_PLUGIN_HPP

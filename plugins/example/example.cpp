@@ -1,0 +1,76 @@
+// The example plugin: the smallest useful plugin, and the template to copy.
+// It answers every tap with an outcome and counts taps per card token in its
+// own SQLite database.
+//
+// Topics: example/seen (an identified card), example/refused (a tap whose card
+// could not be identified).
+#include <sqlite3.h>
+
+#include <kazasu/plugin.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+class Example : public kazasu::Plugin {
+ public:
+  // Declared settings: the host validates [plugins.example.config] against
+  // these and `kazasud --help-plugin example` prints them.
+  static constexpr kazasu_setting kSettings[] = {
+      {"greeting", KAZASU_SETTING_STRING, "\"welcome\"", "Text sent with every identified tap."},
+  };
+
+  explicit Example(kazasu::Host host) : Plugin(host) {
+    greeting_ = nlohmann::json::parse(host.config_json()).at("greeting").get<std::string>();
+    // The plugin owns its schema; the host opened the database in WAL mode.
+    exec("CREATE TABLE IF NOT EXISTS taps_per_token (token TEXT PRIMARY KEY, taps INTEGER NOT NULL,"
+         " last_tap_id TEXT NOT NULL)");
+  }
+
+  void on_tap(const kazasu::Tap& tap) override {
+    if (!tap.identified()) {
+      publish("refused", nlohmann::json{{"status", tap.status}, {"message", tap.message}}.dump());
+      return;
+    }
+    // Runs inside the host's transaction: the count and the outcome commit together.
+    const int64_t taps = count_tap(tap);
+    publish("seen", nlohmann::json{{"token", tap.token},
+                                   {"card_kind", tap.card_kind},
+                                   {"assurance", tap.assurance},
+                                   {"taps", taps},
+                                   {"greeting", greeting_}}
+                        .dump());
+  }
+
+ private:
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(host().database(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err != nullptr ? err : "unknown error";
+      sqlite3_free(err);
+      throw std::runtime_error(msg);
+    }
+  }
+
+  int64_t count_tap(const kazasu::Tap& tap) {
+    sqlite3* db = host().database();
+    const char* sql =
+        "INSERT INTO taps_per_token(token, taps, last_tap_id) VALUES (?1, 1, ?2)"
+        " ON CONFLICT(token) DO UPDATE SET taps = taps + 1, last_tap_id = ?2 RETURNING taps";
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db));
+    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, &sqlite3_finalize);
+    sqlite3_bind_text(st.get(), 1, tap.token.data(), static_cast<int>(tap.token.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st.get(), 2, tap.id.data(), static_cast<int>(tap.id.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(st.get()) != SQLITE_ROW) throw std::runtime_error(sqlite3_errmsg(db));
+    return sqlite3_column_int64(st.get(), 0);
+  }
+
+  std::string greeting_;
+};
+
+}  // namespace
+
+KAZASU_PLUGIN(Example, "example", "0.1.0", "Answers every tap and counts taps per card token.")

@@ -1,0 +1,178 @@
+// kazasuctl: talks to a running kazasud over its control socket, and prepares
+// files kazasud needs. Exit codes: 0 ok, 1 the daemon refused or is not
+// reachable, 2 usage.
+#include <openssl/rand.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace {
+
+void usage(std::ostream& out) {
+  out << "usage: kazasuctl [--socket PATH | --config FILE] status\n"
+         "       kazasuctl [--socket PATH | --config FILE] tap --reader READER --card CARD\n"
+         "       kazasuctl secret init FILE\n"
+         "\n"
+         "  status         the daemon's readers, plugins, broker link and queue\n"
+         "  tap            tap simulated card CARD (from [sim.cards]) on sim reader READER\n"
+         "  secret init    write a new 32-byte site secret to FILE, readable by its owner only\n"
+         "\n"
+         "The socket is --socket, else the control_socket of --config, else $KAZASU_SOCKET,\n"
+         "else /run/kazasu/control.sock.\n";
+}
+
+// A file descriptor that closes itself.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+int request(const std::string& socket_path, const nlohmann::json& req, nlohmann::json& reply) {
+  Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof addr.sun_path) {
+    std::cerr << "kazasuctl: socket path too long: " << socket_path << "\n";
+    return 2;
+  }
+  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
+  if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::cerr << "kazasuctl: cannot reach kazasud at " << socket_path << ": " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  const std::string line = req.dump() + "\n";
+  if (::write(s.fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    std::cerr << "kazasuctl: write failed: " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  std::string in;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::read(s.fd, buf, sizeof buf)) > 0) {
+    in.append(buf, static_cast<size_t>(n));
+    if (in.find('\n') != std::string::npos) break;
+  }
+  reply = nlohmann::json::parse(in, nullptr, false);
+  if (reply.is_discarded()) {
+    std::cerr << "kazasuctl: kazasud sent a reply that is not JSON\n";
+    return 1;
+  }
+  return 0;
+}
+
+int secret_init(const std::string& file) {
+  unsigned char key[32];
+  if (RAND_bytes(key, sizeof key) != 1) {
+    std::cerr << "kazasuctl: no randomness available\n";
+    return 1;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : key) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 0xF]);
+  }
+  hex.push_back('\n');
+  // O_EXCL: never overwrite a secret, which would change every token.
+  Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.fd < 0) {
+    std::cerr << "kazasuctl: cannot create " << file << ": " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  if (::write(fd.fd, hex.data(), hex.size()) != static_cast<ssize_t>(hex.size())) {
+    std::cerr << "kazasuctl: write failed: " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  std::cout << "wrote a new site secret to " << file << " (mode 0600)\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket_path;
+  if (const char* env = std::getenv("KAZASU_SOCKET")) socket_path = env;
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if ((arg == "--socket" || arg == "--config") && i + 1 < argc) {
+      if (arg == "--socket") {
+        socket_path = argv[++i];
+      } else {
+        try {
+          socket_path = kazasu::load_config(argv[++i]).station.control_socket.string();
+        } catch (const kazasu::ConfigException& e) {
+          std::cerr << e.what() << "\n";
+          return 2;
+        }
+      }
+    } else if (arg == "--help" || arg == "-h") {
+      usage(std::cout);
+      return 0;
+    } else {
+      break;
+    }
+  }
+  if (socket_path.empty()) socket_path = "/run/kazasu/control.sock";
+  if (i >= argc) {
+    usage(std::cerr);
+    return 2;
+  }
+  const std::string cmd = argv[i++];
+
+  if (cmd == "secret") {
+    if (i + 2 == argc && std::string(argv[i]) == "init") return secret_init(argv[i + 1]);
+    usage(std::cerr);
+    return 2;
+  }
+
+  nlohmann::json req{{"cmd", cmd}};
+  if (cmd == "tap") {
+    for (; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if ((arg == "--reader" || arg == "--card") && i + 1 < argc) {
+        req[arg.substr(2)] = argv[++i];
+      } else {
+        std::cerr << "kazasuctl: unknown argument " << arg << "\n";
+        return 2;
+      }
+    }
+    if (!req.contains("reader") || !req.contains("card")) {
+      std::cerr << "kazasuctl: tap needs --reader and --card\n";
+      return 2;
+    }
+  } else if (cmd != "status" || i != argc) {
+    usage(std::cerr);
+    return 2;
+  }
+
+  nlohmann::json reply;
+  if (int rc = request(socket_path, req, reply); rc != 0) return rc;
+  if (!reply.value("ok", false)) {
+    std::cerr << "kazasuctl: " << reply.value("error", std::string("request refused")) << "\n";
+    return 1;
+  }
+  if (cmd == "tap") {
+    std::cout << reply["id"].get<std::string>() << "\n";
+  } else {
+    reply.erase("ok");
+    std::cout << reply.dump(2) << "\n";
+  }
+  return 0;
+}
