@@ -1,4 +1,4 @@
-# kazasu_add_plugin(<name> SOURCES <files...> [LIBRARIES <libs...>])
+# kazasu_add_plugin(<name> SOURCES <files...> [LIBRARIES <libs...>] [NO_INSTALL])
 #
 # Builds plugin <name> as a MODULE library named <name>.so that exports only
 # kazasu_plugin_entry: everything else stays hidden so two plugins can never
@@ -10,7 +10,7 @@ if(NOT DEFINED KAZASU_PLUGIN_INSTALL_DIR)
 endif()
 
 function(kazasu_add_plugin name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "" "SOURCES;LIBRARIES" ${ARGN})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "kazasu_add_plugin(${name}): SOURCES is required")
   endif()
@@ -25,5 +25,7 @@ function(kazasu_add_plugin name)
     CXX_STANDARD 20
     CXX_STANDARD_REQUIRED ON)
   target_link_options(${name} PRIVATE -Wl,--no-undefined)
-  install(TARGETS ${name} LIBRARY DESTINATION ${KAZASU_PLUGIN_INSTALL_DIR})
+  if(NOT ARG_NO_INSTALL)
+    install(TARGETS ${name} LIBRARY DESTINATION ${KAZASU_PLUGIN_INSTALL_DIR})
+  endif()
 endfunction()

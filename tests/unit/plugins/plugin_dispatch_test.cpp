@@ -1,0 +1,107 @@
+// Dispatching taps to real plugin libraries: outcomes commit with the ledger;
+// a throwing or slow plugin yields an error and rolls back what it published.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "core/clock.hpp"
+#include "dispatch/plugin_instance.hpp"
+#include "outbox/outbox.hpp"
+#include "process.hpp"
+
+namespace kazasu {
+namespace {
+
+class PluginDispatchTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<PluginInstance> create(const std::string& name, const std::filesystem::path& path,
+                                         nlohmann::json settings = nlohmann::json::object()) {
+    auto lib = PluginLibrary::load(path);
+    if (!lib) throw std::runtime_error(lib.error().message);
+    PluginConfig cfg;
+    cfg.name = name;
+    cfg.path = path;
+    cfg.settings = std::move(settings);
+    auto inst = PluginInstance::create(lib.value(), cfg, dir_.path(), topics_, pool_.get_executor());
+    if (!inst) throw std::runtime_error("create failed: " + inst.error().message);
+    return std::move(inst.value());
+  }
+
+  PluginResult tap(PluginInstance& p, const std::string& token, std::shared_ptr<TapRun> run = nullptr) {
+    Tap t;
+    t.id = "01900000-0000-7000-8000-000000000001";
+    t.reader = "counter-1";
+    t.detected_unix_ms = clock::now_unix_ms();
+    if (!token.empty()) t.identity = CardIdentity{"jpki", "fast", "issuer", "serial"};
+    if (!run) run = std::make_shared<TapRun>();
+    std::optional<PluginResult> result;
+    io_.restart();
+    // The plugin answers from the pool thread; keep run_one waiting for it.
+    auto guard = boost::asio::make_work_guard(io_);
+    p.dispatch(t, token, run, io_, [] {}, [&](PluginResult r) { result = std::move(r); });
+    while (!result) io_.run_one();
+    return *result;
+  }
+
+  test::TempDir dir_;
+  Topics topics_{"site", "station"};
+  boost::asio::io_context io_;
+  boost::asio::thread_pool pool_{1};
+};
+
+TEST_F(PluginDispatchTest, OutcomeIsCommittedToThePluginsOutbox) {
+  auto p = create("example", EXAMPLE_PLUGIN, {{"greeting", "hi"}});
+  const auto r = tap(*p, std::string(64, 'a'));
+  ASSERT_TRUE(r.ok) << r.message;
+  ASSERT_EQ(r.committed.size(), 1u);
+  EXPECT_EQ(r.committed[0].topic, "kazasu/v1/site/station/example/seen");
+  const auto payload = nlohmann::json::parse(r.committed[0].payload);
+  EXPECT_EQ(payload["schema"], "kazasu/v1/example/seen");
+  EXPECT_EQ(payload["taps"], 1);
+  EXPECT_EQ(payload["token"], std::string(64, 'a'));
+  // Durable before it is published: the row is in the plugin's own file.
+  const auto rows = p->outbox_store()->pending();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].seq, r.committed[0].seq);
+  EXPECT_EQ(tap(*p, std::string(64, 'a')).committed.size(), 1u);
+  EXPECT_EQ(p->outbox_store()->count(), 2);
+}
+
+TEST_F(PluginDispatchTest, ThrowingPluginRollsBackAndReportsAnError) {
+  auto p = create("thrower", std::filesystem::path(TEST_PLUGIN_DIR) / "thrower.so");
+  ::testing::internal::CaptureStderr();
+  const auto r = tap(*p, std::string(64, 'b'));
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.reason, "plugin_error");
+  EXPECT_TRUE(r.committed.empty());
+  EXPECT_EQ(p->outbox_store()->count(), 0);  // its publish was rolled back
+  EXPECT_NE(log.find("on_tap failed: thrower always throws plugin=thrower"), std::string::npos) << log;
+  // The instance still answers the next tap.
+  EXPECT_EQ(tap(*p, std::string(64, 'b')).reason, "plugin_error");
+}
+
+TEST_F(PluginDispatchTest, LateFinishAfterTheDeadlineIsRolledBack) {
+  auto p = create("slow", std::filesystem::path(TEST_PLUGIN_DIR) / "slow.so", {{"sleep_ms", 200}});
+  auto run = std::make_shared<TapRun>();
+  ASSERT_TRUE(run->claim(TapRun::timed_out));  // the deadline fired first
+  const auto r = tap(*p, std::string(64, 'c'), run);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.reason, "timeout");
+  EXPECT_EQ(p->outbox_store()->count(), 0);
+}
+
+TEST_F(PluginDispatchTest, PublishOutsideATapIsRefused) {
+  // The example plugin publishes only from on_tap; a tap without identity
+  // yields `refused`, and nothing else appears in the outbox.
+  auto p = create("example", EXAMPLE_PLUGIN, {{"greeting", "hi"}});
+  const auto r = tap(*p, "");
+  ASSERT_TRUE(r.ok);
+  ASSERT_EQ(r.committed.size(), 1u);
+  EXPECT_EQ(r.committed[0].topic, "kazasu/v1/site/station/example/refused");
+}
+
+}  // namespace
+}  // namespace kazasu
