@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -176,6 +177,98 @@ void read_plugins(TomlReader& r, const toml::table& root, Config& cfg) {
   }
 }
 
+// [readers.X] keys of the pcsc driver (docs/identify.md).
+void read_pcsc_keys(TomlReader& r, const toml::table& t, const std::string& prefix, ReaderConfig& rc) {
+  if (auto n = r.string(t, prefix, "pcsc_reader", rc.line, rc.driver == "pcsc")) rc.pcsc_reader = *n;
+  if (const toml::node* f = t.get("feedback")) {
+    if (auto b = f->value<bool>()) {
+      rc.feedback = *b;
+    } else {
+      r.error(TomlReader::line_of(*f), prefix + ".feedback", "expected true or false");
+    }
+  }
+  if (rc.driver != "pcsc") {
+    for (const char* key : {"pcsc_reader", "feedback"}) {
+      if (const toml::node* n = t.get(key)) {
+        r.error(TomlReader::line_of(*n), prefix + "." + key, "only a reader with driver = \"pcsc\" takes this key");
+      }
+    }
+  }
+}
+
+// Levels and kinds that need [identify.*] settings say so at their own line.
+void check_identify_needs(TomlReader& r, const toml::table& t, const std::string& prefix, const ReaderConfig& rc,
+                          const IdentifyConfig& id) {
+  const bool jpki = std::find(rc.accept.begin(), rc.accept.end(), "jpki") != rc.accept.end();
+  // The sim driver verifies nothing, so only real readers need anchors.
+  if (jpki && rc.driver == "pcsc" && rc.level != "fast" && id.trust_anchors.empty()) {
+    const toml::node* n = t.get("level");
+    r.error(n ? TomlReader::line_of(*n) : rc.line, prefix + ".level",
+            "\"" + rc.level + "\" needs trust anchors: set [identify.jpki] trust_anchors = [\"ca.pem\"]");
+  }
+  const bool freearea = std::find(rc.accept.begin(), rc.accept.end(), "freearea") != rc.accept.end();
+  if (freearea && rc.driver == "pcsc" && id.freearea_aid.empty()) {
+    const toml::node* n = t.get("accept");
+    r.error(n ? TomlReader::line_of(*n) : rc.line, prefix + ".accept",
+            "\"freearea\" needs [identify.freearea] aid, ef and tag");
+  }
+}
+
+// Hex bytes of `key` with a length in [min_bytes, max_bytes]; reports anything else.
+std::optional<std::vector<unsigned char>> hex_bytes(TomlReader& r, const toml::table& t, const std::string& prefix,
+                                                    const char* key, int line, bool required, size_t min_bytes,
+                                                    size_t max_bytes) {
+  auto v = r.string(t, prefix, key, line, required);
+  if (!v) return std::nullopt;
+  const size_t n = v->size() / 2;
+  if (!hex_ok(*v) || n < min_bytes || n > max_bytes) {
+    r.error(TomlReader::line_of(*t.get(key)), prefix + "." + key,
+            "expected " + std::to_string(min_bytes) + " to " + std::to_string(max_bytes) +
+                " hex bytes such as \"D392F000\"");
+    return std::nullopt;
+  }
+  std::vector<unsigned char> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(static_cast<unsigned char>(std::stoi(v->substr(i * 2, 2), nullptr, 16)));
+  return out;
+}
+
+void read_identify(TomlReader& r, const toml::table& root, const fs::path& base, Config& cfg) {
+  const toml::table* id = r.table(root, "", "identify");
+  if (id == nullptr) return;
+  r.unknown_keys(*id, "identify", {"jpki", "freearea", "pin"});
+  IdentifyConfig& out = cfg.identify;
+  if (const toml::table* j = r.table(*id, "identify", "jpki")) {
+    r.unknown_keys(*j, "identify.jpki", {"trust_anchors"});
+    if (auto files = r.string_list(*j, "identify.jpki", "trust_anchors")) {
+      for (const auto& f : *files) {
+        const fs::path p = resolve(base, f);
+        std::error_code ec;
+        if (!fs::is_regular_file(p, ec)) {
+          r.error(TomlReader::line_of(*j->get("trust_anchors")), "identify.jpki.trust_anchors",
+                  "\"" + p.string() + "\" is not a readable file");
+        } else {
+          out.trust_anchors.push_back(p);
+        }
+      }
+    }
+  }
+  if (const toml::table* f = r.table(*id, "identify", "freearea")) {
+    const int line = TomlReader::line_of(*f);
+    r.unknown_keys(*f, "identify.freearea", {"aid", "ef", "tag"});
+    // ISO 7816-4: an AID is 5 to 16 bytes; an EF id 2 bytes; a BER tag 1 or 2 here.
+    if (auto aid = hex_bytes(r, *f, "identify.freearea", "aid", line, true, 5, 16)) out.freearea_aid = *aid;
+    if (auto ef = hex_bytes(r, *f, "identify.freearea", "ef", line, false, 2, 2)) {
+      out.freearea_ef = static_cast<uint16_t>(((*ef)[0] << 8) | (*ef)[1]);
+    }
+    if (auto tag = hex_bytes(r, *f, "identify.freearea", "tag", line, false, 1, 2)) out.freearea_tag = *tag;
+  }
+  if (const toml::table* p = r.table(*id, "identify", "pin")) {
+    r.unknown_keys(*p, "identify.pin", {"timeout_ms", "ttl_ms"});
+    if (auto v = r.integer(*p, "identify.pin", "timeout_ms", 0, 300000)) out.pin_timeout_ms = static_cast<int>(*v);
+    if (auto v = r.integer(*p, "identify.pin", "ttl_ms", 1000, 3600000)) out.pin_ttl_ms = static_cast<int>(*v);
+  }
+}
+
 void read_readers(TomlReader& r, const toml::table& root, Config& cfg) {
   const toml::table* readers = r.table(root, "", "readers");
   if (readers == nullptr) return;
@@ -194,10 +287,11 @@ void read_readers(TomlReader& r, const toml::table& root, Config& cfg) {
     if (!topic_safe(rc.name)) {
       r.error(rc.line, prefix, "reader names are 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'");
     }
-    r.unknown_keys(t, prefix, {"driver", "plugins", "accept", "level"});
+    r.unknown_keys(t, prefix, {"driver", "plugins", "accept", "level", "pcsc_reader", "feedback"});
     // No default driver: a simulated reader must never appear in a production
     // config by accident.
-    if (auto d = r.choice(t, prefix, "driver", {"sim"}, rc.line, true)) rc.driver = *d;
+    if (auto d = r.choice(t, prefix, "driver", {"sim", "pcsc"}, rc.line, true)) rc.driver = *d;
+    read_pcsc_keys(r, t, prefix, rc);
     if (auto ps = r.string_list(t, prefix, "plugins")) {
       for (const auto& p : *ps) {
         if (plugin_names.count(p) == 0) {
@@ -221,6 +315,7 @@ void read_readers(TomlReader& r, const toml::table& root, Config& cfg) {
       }
     }
     if (auto l = r.choice(t, prefix, "level", {"fast", "verified", "possession"}, rc.line, false)) rc.level = *l;
+    check_identify_needs(r, t, prefix, rc, cfg.identify);
     cfg.readers.push_back(std::move(rc));
   }
 }
@@ -287,11 +382,12 @@ Config load_config(const fs::path& file) {
   TomlReader r(name);
   Config cfg;
   cfg.file = file;
-  r.unknown_keys(root, "", {"station", "mqtt", "plugins", "readers", "sim", "diagnostics"});
+  r.unknown_keys(root, "", {"station", "mqtt", "plugins", "readers", "sim", "diagnostics", "identify"});
   const fs::path base = fs::absolute(file).parent_path();
   read_station(r, root, base, cfg);
   read_mqtt(r, root, cfg);
   read_plugins(r, root, cfg);
+  read_identify(r, root, base, cfg);
   read_readers(r, root, cfg);
   read_sim_cards(r, root, cfg);
   if (const toml::table* d = r.table(root, "", "diagnostics")) {

@@ -3,6 +3,7 @@
 // unknown keys included, so IT staff can fix a file without reading code.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -62,7 +63,19 @@ struct ReaderConfig {
   std::vector<std::string> plugins;
   std::vector<std::string> accept;  // card kinds: "jpki", "freearea", "uid"
   std::string level = "fast";       // "fast", "verified", "possession"
+  std::string pcsc_reader;          // driver "pcsc": PC/SC reader name, exact or prefix
+  bool feedback = false;            // driver "pcsc": beep/LED through SCardControl
   int line = 0;
+};
+
+/** [identify.*]: what the identifiers need (docs/identify.md). */
+struct IdentifyConfig {
+  std::vector<std::filesystem::path> trust_anchors;  // [identify.jpki] PEM files
+  std::vector<unsigned char> freearea_aid;           // [identify.freearea]; empty: none configured
+  uint16_t freearea_ef = 0x0001;
+  std::vector<unsigned char> freearea_tag = {0x80};
+  int pin_timeout_ms = 10000;  // [identify.pin] how long a possession read waits for a PIN
+  int pin_ttl_ms = 60000;      // [identify.pin] how long an armed PIN stays usable
 };
 
 /** A simulated card, tapped with `kazasuctl tap --card NAME` on a sim reader. */
@@ -81,6 +94,7 @@ struct Config {
   MqttConfig mqtt;
   std::vector<PluginConfig> plugins;
   std::vector<ReaderConfig> readers;
+  IdentifyConfig identify;
   std::map<std::string, SimCardConfig> sim_cards;
   std::filesystem::path stage_log;  // empty: off
 };

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
+#include <openssl/crypto.h>
 #include <map>
 #include <memory>
 
@@ -15,10 +16,12 @@
 #include "core/tap_id.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/plugin_host.hpp"
+#include "identify/pin_source.hpp"
 #include "identify/token_key.hpp"
 #include "mqtt/publisher.hpp"
 #include "mqtt/topics.hpp"
 #include "outbox/daemon_outbox.hpp"
+#include "readers/reader_factory.hpp"
 #include "readers/sim_reader.hpp"
 #include "service/control_socket.hpp"
 #include "service/notify.hpp"
@@ -103,11 +106,14 @@ int run_daemon(const Config& cfg) {
 
   Dispatcher dispatcher(io, plugins, key, daemon_outbox, publisher, topics);
 
+  // PINs armed over the control socket for possession reads (docs/identify.md).
+  ArmedPinSource pins(std::chrono::milliseconds(cfg.identify.pin_ttl_ms));
+  const auto trust = load_trust_anchors(cfg.identify);
   std::map<std::string, std::unique_ptr<ReaderDriver>> readers;
   std::map<std::string, const ReaderConfig*> reader_cfg;
   for (const auto& rc : cfg.readers) {
     reader_cfg[rc.name] = &rc;
-    readers[rc.name] = std::make_unique<SimReader>(rc, cfg.sim_cards);
+    readers[rc.name] = make_reader_driver(io, rc, cfg, trust, pins);
   }
   auto on_state = [&](const std::string& reader, ReaderState state, const std::string& detail) {
     nlohmann::ordered_json j;
@@ -141,6 +147,19 @@ int run_daemon(const Config& cfg) {
       auto id = sim->tap(card);
       if (!id) return {{"ok", false}, {"error", id.error().message}};
       return {{"ok", true}, {"id", id.value()}};
+    }
+    if (cmd == "pin") {
+      // Never logged; the request's own copy dies with the request.
+      const std::string reader = req.value("reader", "");
+      std::string pin = req.value("pin", "");
+      if (readers.find(reader) == readers.end() || !auth_pin_format_ok(pin)) {
+        OPENSSL_cleanse(pin.data(), pin.size());
+        return {{"ok", false},
+                {"error", readers.count(reader) == 0 ? "no reader named \"" + reader + "\""
+                                                     : std::string("the auth PIN is 4 digits")}};
+      }
+      pins.arm(reader, pin);
+      return {{"ok", true}, {"ttl_ms", cfg.identify.pin_ttl_ms}};
     }
     if (cmd == "status") {
       nlohmann::json j = status_payload(boot_id, boot_ms, "online", cfg, plugins);

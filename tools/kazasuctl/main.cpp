@@ -1,6 +1,7 @@
 // kazasuctl: talks to a running kazasud over its control socket, and prepares
 // files kazasud needs. Exit codes: 0 ok, 1 the daemon refused or is not
 // reachable, 2 usage.
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,10 +23,13 @@ namespace {
 void usage(std::ostream& out) {
   out << "usage: kazasuctl [--socket PATH | --config FILE] status\n"
          "       kazasuctl [--socket PATH | --config FILE] tap --reader READER --card CARD\n"
+         "       kazasuctl [--socket PATH | --config FILE] pin --reader READER --pin PIN|-\n"
          "       kazasuctl secret init FILE\n"
          "\n"
          "  status         the daemon's readers, plugins, broker link and queue\n"
          "  tap            tap simulated card CARD (from [sim.cards]) on sim reader READER\n"
+         "  pin            arm the holder's 4-digit PIN for the next possession read on READER\n"
+         "                 (--pin - reads it from stdin)\n"
          "  secret init    write a new 32-byte site secret to FILE, readable by its owner only\n"
          "\n"
          "The socket is --socket, else the control_socket of --config, else $KAZASU_SOCKET,\n"
@@ -103,6 +107,31 @@ int secret_init(const std::string& file) {
   return 0;
 }
 
+// `pin --reader R --pin 1234|-`; the PIN only travels in the request, never in output.
+int pin_request(int argc, char** argv, int i, nlohmann::json& req) {
+  std::string pin;
+  for (; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--reader" && i + 1 < argc) {
+      req["reader"] = argv[++i];
+    } else if (arg == "--pin" && i + 1 < argc) {
+      pin = argv[++i];
+      if (pin == "-" && !std::getline(std::cin, pin)) pin.clear();
+      while (!pin.empty() && (pin.back() == '\r' || pin.back() == ' ')) pin.pop_back();
+    } else {
+      std::cerr << "kazasuctl: unknown argument " << arg << "\n";
+      return 2;
+    }
+  }
+  if (!req.contains("reader") || pin.empty()) {
+    std::cerr << "kazasuctl: pin needs --reader and --pin\n";
+    return 2;
+  }
+  req["pin"] = pin;
+  OPENSSL_cleanse(pin.data(), pin.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,6 +186,8 @@ int main(int argc, char** argv) {
       std::cerr << "kazasuctl: tap needs --reader and --card\n";
       return 2;
     }
+  } else if (cmd == "pin") {
+    if (int rc = pin_request(argc, argv, i, req); rc != 0) return rc;
   } else if (cmd != "status" || i != argc) {
     usage(std::cerr);
     return 2;
@@ -168,7 +199,9 @@ int main(int argc, char** argv) {
     std::cerr << "kazasuctl: " << reply.value("error", std::string("request refused")) << "\n";
     return 1;
   }
-  if (cmd == "tap") {
+  if (cmd == "pin") {
+    std::cout << "PIN armed for the next possession read on " << req["reader"].get<std::string>() << "\n";
+  } else if (cmd == "tap") {
     std::cout << reply["id"].get<std::string>() << "\n";
   } else {
     reply.erase("ok");

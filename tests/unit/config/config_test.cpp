@@ -130,7 +130,7 @@ TEST(Config, EveryProblemIsReportedInLineOrder) {
             (std::vector<std::string>{
                 file.string() + ":2: station.site: \"a/b\" must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'",
                 file.string() + ":4: station.log_level: \"loud\" is not one of: error, warning, notice, info, debug",
-                file.string() + ":6: readers.r1.driver: \"usb\" is not one of: sim",
+                file.string() + ":6: readers.r1.driver: \"usb\" is not one of: sim, pcsc",
                 file.string() + ":7: readers.r1.plugins: plugin \"nope\" is not configured under [plugins]",
                 file.string() + ":8: readers.r1.level: \"max\" is not one of: fast, verified, possession",
             }));

@@ -1,0 +1,72 @@
+// The `pcsc` driver: one configured reader on libpcsclite. A worker thread
+// with its own SCARDCONTEXT blocks in SCardGetStatusChange; on a card it
+// connects, runs the reader's identifier chain, disconnects, and posts one
+// CardRead onto the io_context. A card left on the reader is one tap. The
+// worker survives pcscd going away (reader -> error, context re-established
+// with back-off) and readers coming and going (\\?PnP?\Notification).
+#pragma once
+
+#include <winscard.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "config/config.hpp"
+#include "identify/identifier_chain.hpp"
+#include "readers/pcsc_handles.hpp"
+#include "readers/reader_driver.hpp"
+
+namespace kazasu {
+
+class PcscReader : public ReaderDriver {
+ public:
+  /** `pins` (may be null) is woken on stop so a read waiting for a PIN ends. */
+  PcscReader(boost::asio::io_context& io, ReaderConfig cfg, IdentifierChain chain, PinSource* pins);
+  ~PcscReader() override;
+
+  [[nodiscard]] const std::string& name() const override { return cfg_.name; }
+  [[nodiscard]] const char* driver() const override { return "pcsc"; }
+  void start(ReadSink on_read, StateSink on_state) override;
+  void stop() override;
+
+ private:
+  enum class Outcome { stopping, service_lost, reader_gone };
+
+  void run();
+  Outcome serve(pcsc::Context& ctx);
+  Outcome watch(pcsc::Context& ctx, const std::string& reader);
+  LONG find_reader(const pcsc::Context& ctx, std::string& found) const;
+  void read_card(const pcsc::Context& ctx, const std::string& reader, int64_t detected_ns, int64_t detected_ms);
+  void give_feedback(const pcsc::Card& card, bool ok);
+  void set_state(ReaderState state, const std::string& detail);
+  /** Sleeps unless stopping; false when stop() was called. */
+  bool pause(std::chrono::milliseconds d);
+  void publish_context(SCARDCONTEXT ctx, bool valid);
+
+  boost::asio::io_context& io_;
+  ReaderConfig cfg_;
+  IdentifierChain chain_;
+  PinSource* pins_;
+  ReadSink on_read_;
+  StateSink on_state_;
+  std::thread worker_;
+
+  std::mutex mutex_;  // guards stopping_ and the context handle stop() cancels
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  SCARDCONTEXT blocking_ctx_ = 0;
+  bool blocking_valid_ = false;
+
+  // Worker-thread only.
+  ReaderState last_state_ = ReaderState::error;
+  std::string last_detail_;
+  bool state_sent_ = false;
+  int extended_ = -1;  // -1 unknown, else whether the reader carries extended APDUs
+  bool feedback_warned_ = false;
+};
+
+}  // namespace kazasu
