@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -121,12 +123,59 @@ void read_station(TomlReader& r, const toml::table& root, const fs::path& base, 
   }
 }
 
-void read_mqtt(TomlReader& r, const toml::table& root, Config& cfg) {
+// The broker password lives in its own owner-only file so the config can be
+// world-readable: `username = "..."` and `password = "..."` in TOML.
+void read_credentials(TomlReader& r, int line, MqttConfig& m) {
+  const std::string file = m.credentials_file.string();
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    r.error(line, "mqtt.credentials_file", file + ": " + std::strerror(errno));
+    return;
+  }
+  if ((st.st_mode & 077) != 0) {
+    r.error(line, "mqtt.credentials_file", file + " must be readable by its owner only (chmod 600 " + file + ")");
+    return;
+  }
+  try {
+    const toml::table creds = toml::parse_file(file);
+    TomlReader cr(file);
+    cr.unknown_keys(creds, "", {"username", "password"});
+    m.username = cr.string(creds, "", "username", 1, true).value_or("");
+    m.password = cr.string(creds, "", "password", 1, true).value_or("");
+    for (auto& e : cr.errors()) r.errors().push_back(std::move(e));
+  } catch (const toml::parse_error& e) {
+    r.errors().push_back(ConfigError{file, static_cast<int>(e.source().begin.line), "", std::string(e.description())});
+  }
+}
+
+void read_mqtt(TomlReader& r, const toml::table& root, const fs::path& base, Config& cfg) {
   cfg.mqtt.uri = "tcp://127.0.0.1:1883";
   const toml::table* t = r.table(root, "", "mqtt");
   if (t != nullptr) {
     const int line = TomlReader::line_of(*t);
-    r.unknown_keys(*t, "mqtt", {"uri", "client_id", "keepalive_s"});
+    r.unknown_keys(*t, "mqtt",
+                   {"uri", "client_id", "keepalive_s", "session_expiry_s", "max_command_bytes", "ca_file", "cert_file",
+                    "key_file", "credentials_file"});
+    if (auto v = r.integer(*t, "mqtt", "session_expiry_s", 0, 7 * 86400)) cfg.mqtt.session_expiry_s = static_cast<int>(*v);
+    if (auto v = r.integer(*t, "mqtt", "max_command_bytes", 64, 16 * 1024 * 1024)) {
+      cfg.mqtt.max_command_bytes = static_cast<size_t>(*v);
+    }
+    for (auto [key, dest] : {std::pair{"ca_file", &cfg.mqtt.ca_file}, std::pair{"cert_file", &cfg.mqtt.cert_file},
+                             std::pair{"key_file", &cfg.mqtt.key_file},
+                             std::pair{"credentials_file", &cfg.mqtt.credentials_file}}) {
+      if (auto v = r.string(*t, "mqtt", key, line, false)) {
+        *dest = resolve(base, *v);
+        if (!fs::exists(*dest)) {
+          r.error(TomlReader::line_of(*t->get(key)), std::string("mqtt.") + key, dest->string() + " does not exist");
+        }
+      }
+    }
+    if (cfg.mqtt.cert_file.empty() != cfg.mqtt.key_file.empty()) {
+      r.error(line, "mqtt.key_file", "cert_file and key_file go together");
+    }
+    if (!cfg.mqtt.credentials_file.empty() && fs::exists(cfg.mqtt.credentials_file)) {
+      read_credentials(r, TomlReader::line_of(*t->get("credentials_file")), cfg.mqtt);
+    }
     if (auto v = r.string(*t, "mqtt", "uri", line, false)) {
       static const std::regex re("^(tcp|ssl|mqtt|mqtts|ws|wss)://[^ ]+$");
       if (std::regex_match(*v, re)) {
@@ -140,6 +189,19 @@ void read_mqtt(TomlReader& r, const toml::table& root, Config& cfg) {
     if (auto v = r.integer(*t, "mqtt", "keepalive_s", 1, 3600)) cfg.mqtt.keepalive_s = static_cast<int>(*v);
   }
   if (cfg.mqtt.client_id.empty()) cfg.mqtt.client_id = "kazasu-" + cfg.station.site + "-" + cfg.station.name;
+  const bool tls = cfg.mqtt.uri.rfind("ssl://", 0) == 0 || cfg.mqtt.uri.rfind("mqtts://", 0) == 0 ||
+                   cfg.mqtt.uri.rfind("wss://", 0) == 0;
+  if (!tls && (!cfg.mqtt.ca_file.empty() || !cfg.mqtt.cert_file.empty()) && t != nullptr) {
+    r.error(TomlReader::line_of(*t), "mqtt.uri", "TLS files are set but the URI is not ssl:// or mqtts://");
+  }
+}
+
+void read_outbox(TomlReader& r, const toml::table& root, Config& cfg) {
+  const toml::table* t = r.table(root, "", "outbox");
+  if (t == nullptr) return;
+  r.unknown_keys(*t, "outbox", {"cap", "alarm_percent"});
+  if (auto v = r.integer(*t, "outbox", "cap", 1, 1'000'000'000)) cfg.outbox.cap = *v;
+  if (auto v = r.integer(*t, "outbox", "alarm_percent", 1, 100)) cfg.outbox.alarm_percent = static_cast<int>(*v);
 }
 
 void read_plugins(TomlReader& r, const toml::table& root, Config& cfg) {
@@ -382,10 +444,11 @@ Config load_config(const fs::path& file) {
   TomlReader r(name);
   Config cfg;
   cfg.file = file;
-  r.unknown_keys(root, "", {"station", "mqtt", "plugins", "readers", "sim", "diagnostics", "identify"});
+  r.unknown_keys(root, "", {"station", "mqtt", "outbox", "plugins", "readers", "sim", "diagnostics", "identify"});
   const fs::path base = fs::absolute(file).parent_path();
   read_station(r, root, base, cfg);
-  read_mqtt(r, root, cfg);
+  read_mqtt(r, root, base, cfg);
+  read_outbox(r, root, cfg);
   read_plugins(r, root, cfg);
   read_identify(r, root, base, cfg);
   read_readers(r, root, cfg);

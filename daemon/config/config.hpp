@@ -46,6 +46,20 @@ struct MqttConfig {
   std::string uri;
   std::string client_id;
   int keepalive_s = 30;
+  int session_expiry_s = 3600;          // broker keeps our subscription (commands) this long
+  size_t max_command_bytes = 64 * 1024;  // larger requests get `payload_too_large`
+  std::filesystem::path ca_file;         // TLS: trust anchors for the broker (ssl:// or mqtts://)
+  std::filesystem::path cert_file;       // TLS: optional client certificate ...
+  std::filesystem::path key_file;        // ... and its key
+  std::filesystem::path credentials_file;  // owner-only TOML file with username and password
+  std::string username;
+  std::string password;
+};
+
+/** The durable outbox's cap: an alarm is published and logged near it; nothing is dropped. */
+struct OutboxConfig {
+  int64_t cap = 100000;  // pending outcomes across all outboxes
+  int alarm_percent = 80;
 };
 
 struct PluginConfig {
@@ -92,6 +106,7 @@ struct Config {
   std::filesystem::path file;
   StationConfig station;
   MqttConfig mqtt;
+  OutboxConfig outbox;
   std::vector<PluginConfig> plugins;
   std::vector<ReaderConfig> readers;
   IdentifyConfig identify;

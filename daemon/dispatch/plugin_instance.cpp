@@ -24,6 +24,8 @@ const kazasu_host PluginInstance::kHost = {
     &PluginInstance::host_config_json,
     &PluginInstance::host_now_unix_ms,
     &PluginInstance::host_utc_offset_seconds,
+    &PluginInstance::host_reply,
+    &PluginInstance::host_reply_error,
 };
 
 PluginInstance::PluginInstance(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg,
@@ -66,69 +68,155 @@ PluginInstance::~PluginInstance() {
 void PluginInstance::dispatch(const Tap& tap, std::string token, const std::shared_ptr<TapRun>& run,
                               boost::asio::io_context& io, std::function<void()> started,
                               std::function<void(PluginResult)> done) {
-  boost::asio::post(strand_, [this, tap, token = std::move(token), run, &io, started = std::move(started),
-                              done = std::move(done)]() mutable {
-    boost::asio::post(io, std::move(started));
-    PluginResult result = run_tap(tap, token, *run);
-    boost::asio::post(io, [result = std::move(result), done = std::move(done)]() mutable { done(std::move(result)); });
-  });
+  enqueue(Job{tap, {}, std::move(token), run, &io, std::move(started), std::move(done)});
 }
 
-PluginResult PluginInstance::run_tap(const Tap& tap, const std::string& token, TapRun& run) {
-  taps_.fetch_add(1);
-  PluginResult result;
-  CurrentTap current{&tap, {}};
-  kazasu_tap ctap{};
-  ctap.struct_size = sizeof(kazasu_tap);
-  ctap.id = tap.id.c_str();
-  ctap.reader = tap.reader.c_str();
-  ctap.status = tap.status.c_str();
-  ctap.message = tap.message.c_str();
-  ctap.card_kind = tap.identity ? tap.identity->kind.c_str() : "";
-  ctap.assurance = tap.identity ? tap.identity->assurance.c_str() : "";
-  ctap.token = token.empty() ? nullptr : token.c_str();
-  ctap.detected_unix_ms = tap.detected_unix_ms;
+void PluginInstance::dispatch_command(CommandRequest cmd, const std::shared_ptr<TapRun>& run,
+                                      boost::asio::io_context& io, std::function<void()> started,
+                                      std::function<void(PluginResult)> done) {
+  enqueue(Job{std::nullopt, std::move(cmd), {}, run, &io, std::move(started), std::move(done)});
+}
 
-  kazasu_status rc = KAZASU_ERROR;
+void PluginInstance::enqueue(Job job) {
+  bool schedule = false;
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(std::move(job));
+    schedule = !std::exchange(drain_scheduled_, true);
+  }
+  if (schedule) boost::asio::post(strand_, [this] { drain(); });
+}
+
+// Group commit: every job waiting when the strand gets here runs in one
+// transaction, each inside its own SAVEPOINT, so a burst of taps costs one
+// fsync while a failing tap still rolls back only its own changes.
+void PluginInstance::drain() {
+  constexpr size_t kMaxBatch = 256;
+  std::vector<Job> batch;
+  {
+    std::lock_guard lock(queue_mutex_);
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    drain_scheduled_ = !queue_.empty();
+  }
+  if (drain_scheduled_) boost::asio::post(strand_, [this] { drain(); });
+
+  std::vector<PluginResult> results(batch.size());
+  bool in_transaction = false;
   try {
     db_.exec("BEGIN IMMEDIATE");
+    in_transaction = true;
   } catch (const std::exception& e) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].run->claim(TapRun::finished);
+      results[i].reason = "plugin_error";
+      results[i].message = std::string("cannot begin a transaction: ") + e.what();
+    }
+  }
+  if (in_transaction) {
+    for (size_t i = 0; i < batch.size(); ++i) results[i] = run_job(batch[i]);
+    try {
+      db_.exec("COMMIT");
+      const int64_t committed_ns = clock::monotonic_ns();
+      for (auto& r : results) {
+        for (auto& o : r.committed) o.times.committed_ns = committed_ns;
+      }
+    } catch (const std::exception& e) {
+      try {
+        db_.exec("ROLLBACK");
+      } catch (...) {  // the transaction may already be gone
+      }
+      for (auto& r : results) {
+        if (!r.ok) continue;
+        r = PluginResult{};
+        r.reason = "plugin_error";
+        r.message = std::string("commit failed: ") + e.what();
+      }
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    boost::asio::post(*batch[i].io, [result = std::move(results[i]), done = std::move(batch[i].done)]() mutable {
+      done(std::move(result));
+    });
+  }
+}
+
+PluginResult PluginInstance::run_job(Job& job) {
+  boost::asio::post(*job.io, std::move(job.started));
+  PluginResult result;
+  Current current;
+  if (job.tap) {
+    taps_.fetch_add(1);
+    current.id = job.tap->id;
+    current.reader = job.tap->reader;
+    current.ts_unix_ms = job.tap->detected_unix_ms;
+    current.times = job.tap->times;
+  } else {
+    current.id = job.command.id;
+    current.ts_unix_ms = clock::now_unix_ms();
+    current.is_command = true;
+  }
+  try {
+    db_.exec("SAVEPOINT kazasu_job");
+  } catch (const std::exception& e) {
+    job.run->claim(TapRun::finished);
     result.reason = "plugin_error";
-    result.message = std::string("cannot begin a transaction: ") + e.what();
-    run.claim(TapRun::finished);
+    result.message = std::string("cannot open a savepoint: ") + e.what();
     return result;
   }
+
+  kazasu_status rc = KAZASU_ERROR;
   current_ = &current;
-  rc = lib_->descriptor().on_tap(instance_, &ctap);
+  if (job.tap) {
+    const Tap& tap = *job.tap;
+    kazasu_tap ctap{};
+    ctap.struct_size = sizeof(kazasu_tap);
+    ctap.id = tap.id.c_str();
+    ctap.reader = tap.reader.c_str();
+    ctap.status = tap.status.c_str();
+    ctap.message = tap.message.c_str();
+    ctap.card_kind = tap.identity ? tap.identity->kind.c_str() : "";
+    ctap.assurance = tap.identity ? tap.identity->assurance.c_str() : "";
+    ctap.token = job.token.empty() ? nullptr : job.token.c_str();
+    ctap.detected_unix_ms = tap.detected_unix_ms;
+    rc = lib_->descriptor().on_tap(instance_, &ctap);
+  } else {
+    const kazasu_command ccmd{sizeof(kazasu_command), job.command.id.c_str(), job.command.name.c_str(),
+                              job.command.payload_json.c_str()};
+    rc = lib_->on_command()(instance_, &ccmd);
+  }
   current_ = nullptr;
   const int64_t done_ns = clock::monotonic_ns();
 
-  // Commit only if the deadline did not already report this tap as failed.
-  const bool in_time = run.claim(TapRun::finished);
+  // Keep the changes only if the deadline did not already report this job as failed.
+  const bool in_time = job.run->claim(TapRun::finished);
+  const bool ok = rc == KAZASU_OK && in_time && !current.reply_error;
   try {
-    if (rc == KAZASU_OK && in_time) {
-      db_.exec("COMMIT");
-      const int64_t committed_ns = clock::monotonic_ns();
-      for (auto& o : current.published) {
-        o.times.plugins_done_ns = done_ns;
-        o.times.committed_ns = committed_ns;
-      }
-      result.ok = true;
-      result.committed = std::move(current.published);
-      return result;
-    }
-    db_.exec("ROLLBACK");
+    db_.exec(ok ? "RELEASE kazasu_job" : "ROLLBACK TO kazasu_job; RELEASE kazasu_job");
   } catch (const std::exception& e) {
-    try {
-      db_.exec("ROLLBACK");
-    } catch (...) {  // the transaction may already be gone
-    }
     result.reason = "plugin_error";
-    result.message = std::string("commit failed: ") + e.what();
+    result.message = std::string("savepoint failed: ") + e.what();
     return result;
   }
-  result.reason = in_time ? "plugin_error" : "timeout";
-  result.message = in_time ? "the plugin reported an error" : "the plugin ran past its time budget";
+  if (ok) {
+    for (auto& o : current.published) o.times.plugins_done_ns = done_ns;
+    result.ok = true;
+    result.committed = std::move(current.published);
+    if (current.reply_json) result.reply_json = *current.reply_json;
+    return result;
+  }
+  if (!in_time) {
+    result.reason = "timeout";
+    result.message = "the plugin ran past its time budget";
+  } else if (current.reply_error) {
+    result.reason = current.reply_error->first;
+    result.message = current.reply_error->second;
+  } else {
+    result.reason = "plugin_error";
+    result.message = "the plugin reported an error";
+  }
   return result;
 }
 
@@ -142,7 +230,7 @@ void PluginInstance::host_log(kazasu_context* ctx, kazasu_log_level level, const
 kazasu_status PluginInstance::host_publish(kazasu_context* ctx, const char* event, const char* fields_json) {
   PluginInstance& self = *ctx->self;
   if (self.current_ == nullptr) {
-    log::warning("publish refused: outside a tap", "plugin", self.cfg_.name);
+    log::warning("publish refused: outside a tap or command", "plugin", self.cfg_.name);
     return KAZASU_NOT_ALLOWED;
   }
   static const std::regex kEvent("^[a-z0-9_]{1,64}$");
@@ -162,13 +250,12 @@ kazasu_status PluginInstance::host_publish(kazasu_context* ctx, const char* even
       return KAZASU_INVALID;
     }
   }
-  const Tap& tap = *self.current_->tap;
+  Current& cur = *self.current_;
   const std::string topic = self.topics_.outcome(self.cfg_.name, event);
-  const std::string payload =
-      make_payload(self.topics_, self.cfg_.name, event, tap.id, tap.detected_unix_ms, tap.reader, fields);
+  const std::string payload = make_payload(self.topics_, self.cfg_.name, event, cur.id, cur.ts_unix_ms, cur.reader, fields);
   try {
-    const int64_t seq = outbox::append(self.db_, tap.id, topic, payload, clock::now_unix_ms());
-    self.current_->published.push_back(Outgoing{self.store_, seq, tap.id, topic, payload, tap.times});
+    const int64_t seq = outbox::append(self.db_, cur.id, topic, payload, clock::now_unix_ms());
+    cur.published.push_back(Outgoing{self.store_, seq, cur.id, topic, payload, cur.times});
   } catch (const std::exception& e) {
     log::error("outbox append failed", "plugin", self.cfg_.name, "error", e.what());
     return KAZASU_ERROR;
@@ -184,6 +271,28 @@ int64_t PluginInstance::host_now_unix_ms(kazasu_context*) { return clock::now_un
 
 int32_t PluginInstance::host_utc_offset_seconds(kazasu_context*) {
   return clock::utc_offset_seconds(clock::now_unix_ms());
+}
+
+kazasu_status PluginInstance::host_reply(kazasu_context* ctx, const char* result_json) {
+  PluginInstance& self = *ctx->self;
+  if (self.current_ == nullptr || !self.current_->is_command) return KAZASU_NOT_ALLOWED;
+  auto result = nlohmann::json::parse(result_json != nullptr ? result_json : "", nullptr, false);
+  if (result.is_discarded() || !result.is_object()) {
+    log::warning("reply refused: not a JSON object", "plugin", self.cfg_.name);
+    self.current_->reply_error = {"plugin_error", "the plugin's reply is not a JSON object"};
+    return KAZASU_INVALID;
+  }
+  self.current_->reply_json = result.dump();
+  return KAZASU_OK;
+}
+
+kazasu_status PluginInstance::host_reply_error(kazasu_context* ctx, const char* code, const char* message) {
+  PluginInstance& self = *ctx->self;
+  if (self.current_ == nullptr || !self.current_->is_command) return KAZASU_NOT_ALLOWED;
+  static const std::regex kCode("^[a-z0-9_]{1,64}$");
+  const std::string c = (code != nullptr && std::regex_match(code, kCode)) ? code : "plugin_error";
+  self.current_->reply_error = {c, message != nullptr ? message : ""};
+  return KAZASU_OK;
 }
 
 }  // namespace kazasu

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
@@ -37,12 +40,20 @@ struct TapRun {
   }
 };
 
-/** What a plugin made of one tap, delivered on the io thread. */
+/** What a plugin made of one tap or command, delivered on the io thread. */
 struct PluginResult {
   bool ok = false;
-  std::string reason;   // when !ok: "plugin_error"
+  std::string reason;   // when !ok: "plugin_error", "timeout", or a command's error code
   std::string message;
   std::vector<Outgoing> committed;  // outbox rows now durable, in publish order
+  std::string reply_json = "{}";    // commands: the `result` when ok
+};
+
+/** A command as the plugin host receives it from the MQTT side. */
+struct CommandRequest {
+  std::string id;  // UUIDv7 given by the host
+  std::string name;
+  std::string payload_json;
 };
 
 class PluginInstance {
@@ -71,10 +82,26 @@ class PluginInstance {
   void dispatch(const Tap& tap, std::string token, const std::shared_ptr<TapRun>& run, boost::asio::io_context& io,
                 std::function<void()> started, std::function<void(PluginResult)> done);
 
+  /** Runs on_command on the plugin's strand, with the same started/done protocol as dispatch(). */
+  void dispatch_command(CommandRequest cmd, const std::shared_ptr<TapRun>& run, boost::asio::io_context& io,
+                        std::function<void()> started, std::function<void(PluginResult)> done);
+  [[nodiscard]] bool takes_commands() const { return lib_->on_command() != nullptr; }
+
  private:
+  struct Job {
+    std::optional<Tap> tap;  // a tap, or else
+    CommandRequest command;  // a command
+    std::string token;
+    std::shared_ptr<TapRun> run;
+    boost::asio::io_context* io;
+    std::function<void()> started;
+    std::function<void(PluginResult)> done;
+  };
+  void enqueue(Job job);
+  void drain();
+  PluginResult run_job(Job& job);
   PluginInstance(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg, const std::filesystem::path& db_file,
                  const Topics& topics, const boost::asio::any_io_executor& pool);
-  PluginResult run_tap(const Tap& tap, const std::string& token, TapRun& run);
 
   // The host vtable's entries; `ctx` leads back to the instance.
   static void host_log(kazasu_context* ctx, kazasu_log_level level, const char* message);
@@ -83,11 +110,20 @@ class PluginInstance {
   static const char* host_config_json(kazasu_context* ctx);
   static int64_t host_now_unix_ms(kazasu_context* ctx);
   static int32_t host_utc_offset_seconds(kazasu_context* ctx);
+  static kazasu_status host_reply(kazasu_context* ctx, const char* result_json);
+  static kazasu_status host_reply_error(kazasu_context* ctx, const char* code, const char* message);
   static const kazasu_host kHost;
 
-  struct CurrentTap {
-    const Tap* tap;
+  // What the callback running now may publish under, and what it said.
+  struct Current {
+    std::string id;
+    std::string reader;
+    int64_t ts_unix_ms = 0;
+    StageTimes times;
+    bool is_command = false;
     std::vector<Outgoing> published;
+    std::optional<std::string> reply_json;
+    std::optional<std::pair<std::string, std::string>> reply_error;
   };
 
   std::shared_ptr<PluginLibrary> lib_;
@@ -99,7 +135,11 @@ class PluginInstance {
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   std::unique_ptr<kazasu_context> ctx_;
   void* instance_ = nullptr;
-  CurrentTap* current_ = nullptr;  // set during on_tap only
+  Current* current_ = nullptr;  // set during a callback only
+
+  std::mutex queue_mutex_;
+  std::deque<Job> queue_;
+  bool drain_scheduled_ = false;
   std::atomic<uint64_t> taps_{0};
   std::atomic<uint64_t> errors_{0};
 };

@@ -1,6 +1,7 @@
 #include "dispatch/plugin_library.hpp"
 
 #include <array>
+#include <cstddef>
 #include <regex>
 
 namespace kazasu {
@@ -29,10 +30,12 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
     return Error{"abi_mismatch", path.string() + " uses plugin ABI " + std::to_string(desc->abi_major) + "." +
                                      std::to_string(desc->abi_minor) + "; this host speaks " + host_abi};
   }
-  if (desc->struct_size < sizeof(kazasu_plugin_descriptor)) {
+  // Fields up to on_tap are the minimum; later ones are used only when the
+  // plugin's struct is large enough to have them.
+  constexpr size_t kMinSize = offsetof(kazasu_plugin_descriptor, on_command);
+  if (desc->struct_size < kMinSize) {
     return Error{"abi_mismatch", path.string() + " has a descriptor of " + std::to_string(desc->struct_size) +
-                                     " bytes; ABI " + host_abi + " needs " +
-                                     std::to_string(sizeof(kazasu_plugin_descriptor))};
+                                     " bytes; ABI " + host_abi + " needs at least " + std::to_string(kMinSize)};
   }
   static const std::regex kName("^[a-z][a-z0-9_]{0,63}$");
   if (desc->name == nullptr || !std::regex_match(desc->name, kName)) {

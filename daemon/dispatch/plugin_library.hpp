@@ -28,6 +28,10 @@ class PluginLibrary {
                                       : std::span<const kazasu_setting>();
   }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  /** The plugin's on_command, or nullptr when it takes no commands (or predates them). */
+  [[nodiscard]] decltype(kazasu_plugin_descriptor::on_command) on_command() const {
+    return desc_->struct_size >= sizeof(kazasu_plugin_descriptor) ? desc_->on_command : nullptr;
+  }
 
  private:
   PluginLibrary(boost::dll::shared_library lib, const kazasu_plugin_descriptor* desc, std::filesystem::path path)

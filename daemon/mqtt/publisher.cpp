@@ -40,6 +40,11 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
   client_->set_connection_lost_handler([this, post](const std::string& cause) {
     post([this, cause] { on_connection_lost(cause); });
   });
+  client_->set_message_callback([this, post](mqtt::const_message_ptr msg) {
+    post([this, msg] {
+      if (on_message_) on_message_(msg);
+    });
+  });
   // Paho references the listeners for the life of each operation; they live
   // as long as the client does.
   connect_listener_ = std::make_unique<Listener>([this, post](bool ok, const mqtt::token& tok) {
@@ -90,13 +95,28 @@ void Publisher::start() { connect(); }
 void Publisher::connect() {
   if (connecting_ || connected_ || stopping_) return;
   connecting_ = true;
-  auto opts = mqtt::connect_options_builder()
-                  .mqtt_version(MQTTVERSION_5)
-                  .clean_start(true)
-                  .keep_alive_interval(std::chrono::seconds(cfg_.keepalive_s))
-                  .connect_timeout(std::chrono::seconds(5))
-                  .will(mqtt::message(status_topic_, will_, 1, true))
-                  .finalize();
+  auto builder = mqtt::connect_options_builder()
+                     .mqtt_version(MQTTVERSION_5)
+                     .keep_alive_interval(std::chrono::seconds(cfg_.keepalive_s))
+                     .connect_timeout(std::chrono::seconds(5))
+                     .will(mqtt::message(status_topic_, will_, 1, true));
+  // A session that outlives a short disconnect keeps our command subscription,
+  // so commands sent meanwhile are delivered when we are back.
+  builder.clean_start(cfg_.session_expiry_s == 0);
+  if (cfg_.session_expiry_s > 0) {
+    mqtt::properties props;
+    props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, cfg_.session_expiry_s));
+    builder.properties(props);
+  }
+  if (!cfg_.username.empty()) builder.user_name(cfg_.username).password(cfg_.password);
+  if (!cfg_.ca_file.empty() || !cfg_.cert_file.empty()) {
+    auto ssl = mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(true);
+    if (!cfg_.ca_file.empty()) ssl.trust_store(cfg_.ca_file.string());
+    if (!cfg_.cert_file.empty()) ssl.key_store(cfg_.cert_file.string()).private_key(cfg_.key_file.string());
+    ssl.error_handler([](const std::string& msg) { log::warning("TLS error", "detail", msg); });
+    builder.ssl(ssl.finalize());
+  }
+  auto opts = builder.finalize();
   try {
     client_->connect(opts, nullptr, *connect_listener_);
   } catch (const mqtt::exception& e) {
@@ -124,6 +144,15 @@ void Publisher::on_connected() {
   backoff_ = std::chrono::milliseconds(250);
   ++generation_;
   log::info("broker connected", "uri", cfg_.uri, "queued", queued());
+  // Subscribe first: the broker handles one connection's packets in order, so
+  // whoever sees our status online can already send us commands.
+  if (!filter_.empty()) {
+    try {
+      client_->subscribe(filter_, 1);
+    } catch (const mqtt::exception& e) {
+      log::warning("subscribe failed", "filter", filter_, "error", e.what());
+    }
+  }
   for (const auto& [topic, payload] : retained_) send_retained(topic, payload);
   pump();
 }
@@ -158,6 +187,29 @@ void Publisher::pump() {
     }
     inflight_.emplace(local_id, std::move(m));
     unsent_.pop_front();
+  }
+}
+
+void Publisher::subscribe(const std::string& filter, std::function<void(mqtt::const_message_ptr)> handler) {
+  filter_ = filter;
+  on_message_ = std::move(handler);
+}
+
+void Publisher::send_reply(const std::string& topic, const std::string& payload, const std::string& correlation_data) {
+  if (!connected_) {
+    log::warning("command reply dropped: broker not connected", "topic", topic);
+    return;
+  }
+  auto msg = mqtt::make_message(topic, payload, 1, false);
+  if (!correlation_data.empty()) {
+    mqtt::properties props;
+    props.add(mqtt::property(mqtt::property::CORRELATION_DATA, mqtt::binary_ref(correlation_data)));
+    msg->set_properties(props);
+  }
+  try {
+    client_->publish(msg);
+  } catch (const mqtt::exception& e) {
+    log::warning("command reply failed", "topic", topic, "error", e.what());
   }
 }
 

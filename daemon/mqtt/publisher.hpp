@@ -39,6 +39,14 @@ class Publisher {
 
   /** Queues an outbox row; it goes out in queue order. */
   void enqueue(Outgoing msg);
+  /** Sends a command reply now (QoS 1, not durable: the caller asks again if it is lost). */
+  void send_reply(const std::string& topic, const std::string& payload, const std::string& correlation_data);
+  /**
+   * Subscribes to `filter` on every connection; `handler` gets each message on
+   * the io thread.
+   */
+  void subscribe(const std::string& filter, std::function<void(mqtt::const_message_ptr)> handler);
+
   /** Sets a retained state topic; sent now if connected and again after every reconnect. */
   void set_retained(const std::string& topic, const std::string& payload);
 
@@ -72,6 +80,8 @@ class Publisher {
   std::deque<Outgoing> unsent_;
   std::map<uint64_t, Outgoing> inflight_;  // ordered by send order
   std::map<std::string, std::string> retained_;
+  std::string filter_;
+  std::function<void(mqtt::const_message_ptr)> on_message_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -18,9 +18,11 @@
 #include "dispatch/plugin_host.hpp"
 #include "identify/pin_source.hpp"
 #include "identify/token_key.hpp"
+#include "mqtt/commands.hpp"
 #include "mqtt/publisher.hpp"
 #include "mqtt/topics.hpp"
 #include "outbox/daemon_outbox.hpp"
+#include "outbox/outbox_alarm.hpp"
 #include "readers/reader_factory.hpp"
 #include "readers/sim_reader.hpp"
 #include "service/control_socket.hpp"
@@ -105,6 +107,37 @@ int run_daemon(const Config& cfg) {
   for (const auto& o : pending) publisher.enqueue(o);
 
   Dispatcher dispatcher(io, plugins, key, daemon_outbox, publisher, topics);
+
+  CommandRouter commands(io, plugins, publisher, topics, cfg.mqtt.max_command_bytes);
+  publisher.subscribe(commands.filter(), [&commands](mqtt::const_message_ptr msg) {
+    InboundCommand c{msg->get_topic(), msg->to_string(), {}, {}};
+    const auto& props = msg->get_properties();
+    if (props.contains(mqtt::property::RESPONSE_TOPIC)) {
+      c.response_topic = mqtt::get<std::string>(props, mqtt::property::RESPONSE_TOPIC);
+    }
+    if (props.contains(mqtt::property::CORRELATION_DATA)) {
+      c.correlation_data = mqtt::get<mqtt::binary>(props, mqtt::property::CORRELATION_DATA);
+    }
+    commands.handle(c);
+  });
+
+  // The outbox cap is an alarm, not a limit: nothing is dropped, but staff and
+  // the facility PC learn the backlog is growing (retained, so it is the first
+  // thing a returning broker gets).
+  OutboxAlarm alarm(io, cfg.outbox, [&] { return static_cast<int64_t>(publisher.queued()); },
+                    [&](const std::string& state, int64_t pending, const std::string& message) {
+                      nlohmann::ordered_json j;
+                      j["schema"] = "kazasu/v1/daemon/alarm";
+                      j["id"] = new_tap_id(clock::now_unix_ms());
+                      j["ts"] = clock::rfc3339(clock::now_unix_ms());
+                      j["site"] = cfg.station.site;
+                      j["station"] = cfg.station.name;
+                      j["alarm"] = state;
+                      j["pending"] = pending;
+                      j["cap"] = cfg.outbox.cap;
+                      j["message"] = message;
+                      publisher.set_retained(topics.outcome("daemon", "alarm"), j.dump());
+                    });
 
   // PINs armed over the control socket for possession reads (docs/identify.md).
   ArmedPinSource pins(std::chrono::milliseconds(cfg.identify.pin_ttl_ms));

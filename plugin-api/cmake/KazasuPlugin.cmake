@@ -4,6 +4,7 @@
 # kazasu_plugin_entry: everything else stays hidden so two plugins can never
 # clash over a symbol. Installs it into the kazasu plugin directory.
 include_guard(GLOBAL)
+set(_KAZASU_PLUGIN_MAP ${CMAKE_CURRENT_LIST_DIR}/kazasu_plugin.map CACHE INTERNAL "kazasu plugin linker version script")
 
 if(NOT DEFINED KAZASU_PLUGIN_INSTALL_DIR)
   set(KAZASU_PLUGIN_INSTALL_DIR lib/kazasu/plugins)
@@ -24,7 +25,8 @@ function(kazasu_add_plugin name)
     VISIBILITY_INLINES_HIDDEN ON
     CXX_STANDARD 20
     CXX_STANDARD_REQUIRED ON)
-  target_link_options(${name} PRIVATE -Wl,--no-undefined)
+  target_link_options(${name} PRIVATE -Wl,--no-undefined -Wl,--version-script=${_KAZASU_PLUGIN_MAP})
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${_KAZASU_PLUGIN_MAP})
   if(NOT ARG_NO_INSTALL)
     install(TARGETS ${name} LIBRARY DESTINATION ${KAZASU_PLUGIN_INSTALL_DIR})
   endif()

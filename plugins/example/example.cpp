@@ -3,7 +3,8 @@
 // own SQLite database.
 //
 // Topics: example/seen (an identified card), example/refused (a tap whose card
-// could not be identified).
+// could not be identified). Command: example/cmd/count {"token": "..."} answers
+// {"taps": N} for that token.
 #include <sqlite3.h>
 
 #include <kazasu/plugin.hpp>
@@ -42,6 +43,24 @@ class Example : public kazasu::Plugin {
                                    {"taps", taps},
                                    {"greeting", greeting_}}
                         .dump());
+  }
+
+  std::string on_command(const kazasu::Command& command) override {
+    if (command.name != "count") return Plugin::on_command(command);
+    const auto request = nlohmann::json::parse(command.payload_json);
+    if (!request.contains("token") || !request["token"].is_string()) {
+      throw kazasu::CommandError("missing_field", "count needs a \"token\" string");
+    }
+    const std::string token = request["token"];
+    sqlite3* db = host().database();
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT taps FROM taps_per_token WHERE token = ?1", -1, &raw, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(sqlite3_errmsg(db));
+    }
+    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, &sqlite3_finalize);
+    sqlite3_bind_text(st.get(), 1, token.data(), static_cast<int>(token.size()), SQLITE_TRANSIENT);
+    const int64_t taps = sqlite3_step(st.get()) == SQLITE_ROW ? sqlite3_column_int64(st.get(), 0) : 0;
+    return nlohmann::json{{"taps", taps}}.dump();
   }
 
  private:

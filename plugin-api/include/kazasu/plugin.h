@@ -114,6 +114,18 @@ typedef struct kazasu_tap {
 } kazasu_tap;
 
 /**
+ * A command from a facility PC, published to `{plugin}/cmd/{name}` with an
+ * MQTT v5 response topic. The host answers on that topic with what the plugin
+ * passes to host->reply or host->reply_error.
+ */
+typedef struct kazasu_command {
+  uint32_t struct_size;     /**< sizeof(kazasu_command) as the host knows it */
+  const char *id;           /**< a UUIDv7 the host gave this command; outcomes it publishes carry it */
+  const char *name;         /**< `{name}`: lower-case [a-z0-9_] */
+  const char *payload_json; /**< the request: a JSON object */
+} kazasu_command;
+
+/**
  * Services the host offers. Handed to `create` and valid until `destroy`.
  * Appended to only; check `struct_size` before using an entry that a newer
  * minor version added.
@@ -153,6 +165,19 @@ typedef struct kazasu_host {
 
   /** The station's UTC offset in seconds (e.g. 32400 for Japan), for day boundaries. */
   int32_t (*utc_offset_seconds)(kazasu_context *ctx);
+
+  /**
+   * Inside `on_command` only: the successful answer, a JSON object sent as
+   * the reply's `result`. Without a call, an OK return answers `{}`.
+   */
+  kazasu_status (*reply)(kazasu_context *ctx, const char *result_json);
+
+  /**
+   * Inside `on_command` only: a refusal with a machine-readable `code`
+   * ([a-z0-9_], e.g. "already_linked") and a staff-readable `message`. The
+   * command's database changes are rolled back.
+   */
+  kazasu_status (*reply_error)(kazasu_context *ctx, const char *code, const char *message);
 } kazasu_host;
 
 /**
@@ -187,6 +212,16 @@ typedef struct kazasu_plugin_descriptor {
    * an `error` outcome for this tap.
    */
   kazasu_status (*on_tap)(void *instance, const kazasu_tap *tap);
+
+  /**
+   * Handles a command; may be NULL when the plugin takes none (every command
+   * then gets the error `unknown_command`). Runs on the plugin's strand inside
+   * a transaction like `on_tap`: it commits when the plugin returns KAZASU_OK
+   * without calling reply_error, and is rolled back otherwise. Answer with
+   * host->reply or host->reply_error; outcomes published here carry the
+   * command's id and an empty `reader`.
+   */
+  kazasu_status (*on_command)(void *instance, const kazasu_command *command);
 } kazasu_plugin_descriptor;
 
 /**

@@ -43,6 +43,23 @@ struct Tap {
   [[nodiscard]] bool identified() const { return status == "ok" && !token.empty(); }
 };
 
+/** A command from a facility PC; views are valid during on_command only. */
+struct Command {
+  std::string_view id;
+  std::string_view name;
+  std::string_view payload_json;
+};
+
+/** Throw from on_command to refuse it with a code and a staff-readable message. */
+class CommandError : public std::runtime_error {
+ public:
+  CommandError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
+  [[nodiscard]] const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
 /** Thrown by Plugin helpers when the host refuses a call. */
 class HostError : public std::runtime_error {
  public:
@@ -71,6 +88,10 @@ class Host {
   [[nodiscard]] std::string config_json() const { return host_->config_json(ctx_); }
   [[nodiscard]] int64_t now_unix_ms() const { return host_->now_unix_ms(ctx_); }
   [[nodiscard]] int32_t utc_offset_seconds() const { return host_->utc_offset_seconds(ctx_); }
+  void reply(const std::string& result_json) const { host_->reply(ctx_, result_json.c_str()); }
+  void reply_error(const std::string& code, const std::string& message) const {
+    host_->reply_error(ctx_, code.c_str(), message.c_str());
+  }
 
  private:
   const kazasu_host* host_;
@@ -87,6 +108,14 @@ class Plugin {
 
   /** Handles one tap. Throw to roll back and report an `error` outcome. */
   virtual void on_tap(const Tap& tap) = 0;
+
+  /**
+   * Handles a command and returns the reply's `result` (a JSON object as
+   * text). Throw CommandError to refuse it; the default knows no command.
+   */
+  virtual std::string on_command(const Command& command) {
+    throw CommandError("unknown_command", "plugin has no command \"" + std::string(command.name) + "\"");
+  }
 
   [[nodiscard]] const Host& host() const { return host_; }
 
@@ -154,6 +183,24 @@ struct Adapter {
     }
     return KAZASU_ERROR;
   }
+
+  static kazasu_status on_command(void* instance, const kazasu_command* cmd) noexcept {
+    auto* self = static_cast<T*>(instance);
+    try {
+      try {
+        const std::string result = self->on_command(Command{view(cmd->id), view(cmd->name), view(cmd->payload_json)});
+        self->host().reply(result.empty() ? std::string("{}") : result);
+        return KAZASU_OK;
+      } catch (const CommandError& e) {
+        self->host().reply_error(e.code(), e.what());
+      } catch (const std::exception& e) {
+        self->host().log(KAZASU_LOG_ERROR, std::string("on_command failed: ") + e.what());
+        self->host().reply_error("plugin_error", e.what());
+      }
+    } catch (...) {  // nothing may unwind into the host
+    }
+    return KAZASU_ERROR;
+  }
 };
 
 template <class T>
@@ -177,6 +224,7 @@ const kazasu_plugin_descriptor* describe(const uint32_t* host_versions, size_t c
       &Adapter<T>::create,
       &Adapter<T>::destroy,
       &Adapter<T>::on_tap,
+      &Adapter<T>::on_command,
   };
   return &descriptor;
 }

@@ -1,0 +1,117 @@
+// Commands from a facility PC through a real mosquitto to a real kazasud:
+// the reply arrives on the MQTT v5 response topic with the correlation data,
+// and every malformed request gets a clear error (or a log line when no reply
+// is possible).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "broker.hpp"
+#include "daemon.hpp"
+#include "process.hpp"
+#include "subscriber.hpp"
+
+namespace kazasu {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+const std::string kRoot = "kazasu/v1/test-city/station-1/";
+const std::string kReplies = kRoot + "replies/pc-1/";
+
+const std::string kExtra = R"(
+[plugins.example]
+
+[readers.counter-1]
+driver = "sim"
+plugins = ["example"]
+
+[sim.cards.alice]
+kind = "jpki"
+serial = "0x1A2B3C4D"
+)";
+
+class Commands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    broker_ = std::make_unique<test::Broker>(dir_.path() / "broker");
+    daemon_ = std::make_unique<test::Daemon>(
+        dir_.path(), test::daemon_config(dir_.path(), broker_->uri(), kExtra, "max_command_bytes = 256\n"));
+    pc_ = std::make_unique<test::Subscriber>(broker_->uri(), "kazasu/v1/#");
+    ASSERT_TRUE(pc_->next("/status", 5s)) << "kazasud never came online";
+  }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "kazasud log:\n" << daemon_->log();
+  }
+  json call(const std::string& plugin, const std::string& name, const std::string& payload,
+            const std::string& correlation = "corr-1") {
+    pc_->publish(kRoot + plugin + "/cmd/" + name, payload, kReplies + name, correlation);
+    auto m = pc_->next("/replies/pc-1/" + name, 5s);
+    if (!m) throw std::runtime_error("no reply to " + plugin + "/cmd/" + name);
+    EXPECT_EQ(pc_->last_correlation(), correlation);
+    return json::parse(m->payload);
+  }
+  // Waits until the daemon's log contains `text`.
+  bool logged(const std::string& text) {
+    for (int i = 0; i < 200; ++i) {
+      if (daemon_->log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::Broker> broker_;
+  std::unique_ptr<test::Daemon> daemon_;
+  std::unique_ptr<test::Subscriber> pc_;
+};
+
+TEST_F(Commands, ReplyCarriesTheResultAndTheCorrelationData) {
+  daemon_->tap("counter-1", "alice");
+  const std::string token = json::parse(pc_->next("/example/seen", 5s)->payload)["token"];
+  const json r = call("example", "count", json{{"token", token}}.dump(), std::string("\x01\x02bin", 5));
+  EXPECT_EQ(r["schema"], "kazasu/v1/reply");
+  EXPECT_EQ(r["ok"], true);
+  EXPECT_EQ(r["plugin"], "example");
+  EXPECT_EQ(r["command"], "count");
+  EXPECT_EQ(r["result"], json({{"taps", 1}}));
+}
+
+TEST_F(Commands, MalformedJsonGetsAnErrorReply) {
+  const json r = call("example", "count", "{\"token\": ");
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["error"]["code"], "malformed_json");
+}
+
+TEST_F(Commands, NonObjectGetsAnErrorReply) {
+  EXPECT_EQ(call("example", "count", "[1,2]")["error"]["code"], "not_an_object");
+}
+
+TEST_F(Commands, UnknownCommandAndPluginGetErrorReplies) {
+  EXPECT_EQ(call("example", "launch", "{}")["error"]["code"], "unknown_command");
+  EXPECT_EQ(call("library", "link", "{}")["error"]["code"], "unknown_plugin");
+}
+
+TEST_F(Commands, OversizedPayloadGetsAnErrorReply) {
+  const json r = call("example", "count", json{{"token", std::string(300, 'a')}}.dump());
+  EXPECT_EQ(r["error"]["code"], "payload_too_large");
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("the limit is 256"), std::string::npos);
+}
+
+TEST_F(Commands, PluginRefusalCarriesItsOwnCode) {
+  const json r = call("example", "count", "{}");
+  EXPECT_EQ(r["error"]["code"], "missing_field");
+  EXPECT_EQ(r["error"]["message"], "count needs a \"token\" string");
+}
+
+TEST_F(Commands, MissingResponseTopicIsALogLineAndTheDaemonLives) {
+  pc_->publish(kRoot + "example/cmd/count", "{}");
+  EXPECT_TRUE(logged("command dropped: no MQTT v5 response topic to answer on plugin=example command=count"));
+  pc_->publish(kRoot + "example/cmd/count", "{}", "elsewhere/replies");
+  EXPECT_TRUE(logged("command dropped: its response topic is outside this station's replies/ prefix"));
+  EXPECT_EQ(call("example", "count", "{}")["error"]["code"], "missing_field");
+}
+
+}  // namespace
+}  // namespace kazasu
