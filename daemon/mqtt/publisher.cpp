@@ -49,10 +49,17 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
   // as long as the client does.
   connect_listener_ = std::make_unique<Listener>([this, post](bool ok, const mqtt::token& tok) {
     const int rc = tok.get_return_code();
-    post([this, ok, rc] {
+    bool session_present = false;
+    if (ok) {
+      try {
+        session_present = tok.get_connect_response().is_session_present();
+      } catch (const std::exception&) {  // no CONNACK details: treat as a fresh session
+      }
+    }
+    post([this, ok, rc, session_present] {
       connecting_ = false;
       if (ok) {
-        on_connected();
+        on_connected(session_present);
       } else {
         log::warning("broker connection failed", "uri", cfg_.uri, "rc", rc);
         schedule_reconnect();
@@ -65,13 +72,11 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
       auto it = inflight_.find(local_id);
       if (it == inflight_.end()) return;  // requeued after a reconnect; a newer copy is on its way
       if (!ok) {
-        // The connection-lost path requeues everything in order; a lone
-        // failure while still connected is retried from the front.
-        if (connected_) {
-          unsent_.push_front(std::move(it->second));
-          inflight_.erase(it);
-          pump();
-        }
+        // Paho gave up on it and will not send it again: it goes out again
+        // ahead of newer messages, keeping the original order.
+        retry_.emplace(local_id, std::move(it->second));
+        inflight_.erase(it);
+        pump();
         return;
       }
       Outgoing done = std::move(it->second);
@@ -139,11 +144,17 @@ void Publisher::schedule_reconnect() {
   });
 }
 
-void Publisher::on_connected() {
+void Publisher::on_connected(bool session_present) {
   connected_ = true;
   backoff_ = std::chrono::milliseconds(250);
   ++generation_;
-  log::info("broker connected", "uri", cfg_.uri, "queued", queued());
+  log::info("broker connected", "uri", cfg_.uri, "queued", queued(), "session_present", session_present);
+  if (!session_present && (!inflight_.empty() || !retry_.empty())) {
+    // The broker lost our session, so Paho's copies of what was in flight
+    // mean nothing to it: send those again ourselves, in their order.
+    for (auto& [id, m] : inflight_) retry_.emplace(id, std::move(m));
+    inflight_.clear();
+  }
   // Subscribe first: the broker handles one connection's packets in order, so
   // whoever sees our status online can already send us commands.
   if (!filter_.empty()) {
@@ -160,10 +171,9 @@ void Publisher::on_connected() {
 void Publisher::on_connection_lost(const std::string& cause) {
   if (!connected_) return;
   connected_ = false;
-  // Everything in flight goes back to the front, in its original order: the
-  // broker may or may not have it, and subscribers drop repeats by id.
-  for (auto it = inflight_.rbegin(); it != inflight_.rend(); ++it) unsent_.push_front(std::move(it->second));
-  inflight_.clear();
+  // What is in flight stays in flight: with a persistent session Paho sends
+  // it again when the broker still knows us, and on_connected() takes it back
+  // when the broker does not. Sending it from here too would publish it twice.
   log::warning("broker connection lost", "uri", cfg_.uri, "cause", cause.empty() ? "unknown" : cause, "queued",
                queued());
   schedule_reconnect();
@@ -175,6 +185,10 @@ void Publisher::enqueue(Outgoing msg) {
 }
 
 void Publisher::pump() {
+  while (connected_ && !retry_.empty()) {
+    unsent_.push_front(std::move(std::prev(retry_.end())->second));
+    retry_.erase(std::prev(retry_.end()));
+  }
   while (connected_ && !unsent_.empty() && inflight_.size() < kWindow) {
     const uint64_t local_id = ++next_local_id_;
     Outgoing& m = unsent_.front();

@@ -51,12 +51,12 @@ class Publisher {
   void set_retained(const std::string& topic, const std::string& payload);
 
   [[nodiscard]] bool connected() const { return connected_; }
-  [[nodiscard]] size_t queued() const { return unsent_.size() + inflight_.size(); }
+  [[nodiscard]] size_t queued() const { return unsent_.size() + inflight_.size() + retry_.size(); }
 
  private:
   void connect();
   void schedule_reconnect();
-  void on_connected();
+  void on_connected(bool session_present);
   void on_connection_lost(const std::string& cause);
   void pump();
   void send_retained(const std::string& topic, const std::string& payload);
@@ -79,6 +79,7 @@ class Publisher {
   uint64_t next_local_id_ = 0;
   std::deque<Outgoing> unsent_;
   std::map<uint64_t, Outgoing> inflight_;  // ordered by send order
+  std::map<uint64_t, Outgoing> retry_;     // failed sends, to go out first, in send order
   std::map<std::string, std::string> retained_;
   std::string filter_;
   std::function<void(mqtt::const_message_ptr)> on_message_;

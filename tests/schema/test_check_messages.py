@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Tests of check_messages.py itself: it must pass the payloads kazasud publishes
+and fail each kind of wrong one, so the schema check of the e2e run means something."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CHECKER = HERE / "check_messages.py"
+SCHEMAS = HERE.parent.parent / "docs" / "schemas"
+
+ROOT = "kazasu/v1/sanjo/central-library/"
+ID = "01a20703-fd08-7000-b844-c3e70f1a11d5"
+TS = "2025-04-01T09:30:12.345+09:00"
+TOKEN = "0dc914b9b19a8b4d07d54127196a6d22d75c0f1cb52dc5431dcf0e5a6d5c6ae3"
+
+
+def envelope(plugin: str, event: str, **fields) -> dict:
+    return {
+        "schema": f"kazasu/v1/{plugin}/{event}", "id": ID, "ts": TS, "site": "sanjo",
+        "station": "central-library", "reader": "counter-1", "plugin": plugin, "event": event, **fields,
+    }
+
+
+SEEN = envelope("example", "seen", assurance="fast", card_kind="jpki", greeting="welcome", taps=1, token=TOKEN)
+
+GOOD = [
+    (ROOT + "status", {
+        "schema": "kazasu/v1/status", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
+        "state": "online", "version": "0.1.0", "readers": ["counter-1"],
+        "plugins": [{"name": "example", "version": "0.1.0"}],
+        "refused_plugins": [{"name": "library", "reason": "abi_mismatch"}]}),
+    (ROOT + "readers/counter-1", {
+        "schema": "kazasu/v1/readers", "id": ID, "ts": TS, "reader": "counter-1", "driver": "sim",
+        "state": "ready", "detail": "simulated reader"}),
+    (ROOT + "example/seen", SEEN),
+    (ROOT + "example/refused", envelope("example", "refused", message="the card was removed", status="read_failed")),
+    (ROOT + "thrower/error", envelope("thrower", "error", reason="plugin_error", message="boom", status="ok")),
+    (ROOT + "daemon/unclaimed", envelope("daemon", "unclaimed", status="ok", message="no plugin is bound")),
+    (ROOT + "daemon/alarm", {
+        "schema": "kazasu/v1/daemon/alarm", "id": ID, "ts": "2025-04-01T00:30:12Z", "site": "sanjo",
+        "station": "central-library", "alarm": "outbox_near_cap", "pending": 800, "cap": 1000,
+        "message": "the outbox is 80% full"}),
+    (ROOT + "library/patron", envelope("library", "patron", patron_id="1234", anything={"goes": True})),
+    (ROOT + "library/cmd/register", {"patron_id": "1234"}),
+    (ROOT + "replies/library-pc/42", {
+        "schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
+        "plugin": "library", "command": "register", "ok": True, "result": {"patron_id": "1234"}}),
+    (ROOT + "replies/library-pc/43", {
+        "schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
+        "plugin": "Nope", "command": "register", "ok": False,
+        "error": {"code": "unknown_plugin", "message": "no plugin named \"Nope\""}}),
+    (ROOT + "replies/library-pc/44", {
+        "schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
+        "plugin": "library", "command": "register", "ok": False,
+        "error": {"code": "patron_not_found", "message": "no patron 1234"}}),
+]
+
+
+def with_(d: dict, **changes) -> dict:
+    out = dict(d)
+    for k, v in changes.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return out
+
+
+BAD = {
+    "upper-case token": (ROOT + "example/seen", with_(SEEN, token=TOKEN.upper())),
+    "short token": (ROOT + "example/seen", with_(SEEN, token="abc")),
+    "unknown field in a plugin-controlled payload": (ROOT + "example/seen", with_(SEEN, serial="1A2B3C4D")),
+    "missing field": (ROOT + "example/seen", with_(SEEN, taps=None)),
+    "taps is a string": (ROOT + "example/seen", with_(SEEN, taps="1")),
+    "id is a UUIDv4": (ROOT + "example/seen", with_(SEEN, id="9b2f6c1e-3a4d-4f5e-8a6b-7c8d9e0f1a2b")),
+    "ts without offset": (ROOT + "example/seen", with_(SEEN, ts="2025-04-01T09:30:12.345")),
+    "schema field disagrees with topic": (ROOT + "example/refused", with_(SEEN)),
+    "station disagrees with topic": (ROOT + "example/seen", with_(SEEN, station="elsewhere")),
+    "refused with status ok": (ROOT + "example/refused",
+                               envelope("example", "refused", message="x", status="ok")),
+    "unknown error reason": (ROOT + "thrower/error", envelope("thrower", "error", reason="oops", message="x", status="ok")),
+    "extra field on error": (ROOT + "thrower/error",
+                             envelope("thrower", "error", reason="timeout", message="x", status="ok", extra=1)),
+    "envelope field missing on other plugin": (ROOT + "library/patron", with_(envelope("library", "patron"), reader=None)),
+    "status with unknown state": (ROOT + "status", with_(GOOD[0][1], state="sleeping")),
+    "status with extra field": (ROOT + "status", with_(GOOD[0][1], queued=3)),
+    "readers with unknown state": (ROOT + "readers/counter-1", with_(GOOD[1][1], state="broken")),
+    "readers for another reader": (ROOT + "readers/door", GOOD[1][1]),
+    "alarm with unknown kind": (ROOT + "daemon/alarm", with_(GOOD[6][1], alarm="outbox_half")),
+    "alarm pending not integer": (ROOT + "daemon/alarm", with_(GOOD[6][1], pending=1.5)),
+    "reply ok with error": (ROOT + "replies/pc/1", with_(GOOD[9][1], error={"code": "timeout", "message": "x"})),
+    "reply not ok without error": (ROOT + "replies/pc/1", with_(GOOD[9][1], ok=False)),
+    "reply with upper-case code": (ROOT + "replies/pc/1",
+                                   with_(GOOD[10][1], error={"code": "NotFound", "message": "x"})),
+    "command request not an object": (ROOT + "library/cmd/register", [1, 2]),
+    "unknown daemon topic": (ROOT + "daemon/other", envelope("daemon", "other")),
+    "topic outside the contract": ("kazasu/v2/sanjo/central-library/status", GOOD[0][1]),
+    "payload not JSON": (ROOT + "example/seen", "{not json"),
+}
+
+
+def run_checker(messages: list[tuple[str, object]], *extra: str) -> subprocess.CompletedProcess:
+    with tempfile.TemporaryDirectory() as d:
+        with open(Path(d) / "messages-1.jsonl", "w", encoding="utf-8") as f:
+            for topic, payload in messages:
+                text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+                f.write(json.dumps({"topic": topic, "retained": False, "payload": text}) + "\n")
+        return subprocess.run([sys.executable, str(CHECKER), "--schemas", str(SCHEMAS), *extra, d],
+                              capture_output=True, text=True, check=False)
+
+
+class CheckMessagesTest(unittest.TestCase):
+    def test_messages_as_kazasud_publishes_them_pass(self):
+        r = run_checker(GOOD)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"all {len(GOOD)} messages match", r.stdout)
+
+    def test_each_bad_message_fails_with_a_report_naming_it(self):
+        for name, (topic, payload) in BAD.items():
+            with self.subTest(name):
+                r = run_checker(GOOD + [(topic, payload)], "--strict-requests")
+                self.assertEqual(r.returncode, 1, f"{name}: the checker passed it\n{r.stdout}{r.stderr}")
+                self.assertIn(f"topic {topic}", r.stderr)
+                self.assertIn("1 of", r.stderr, r.stderr)
+
+    def test_malformed_requests_from_tests_are_listed_but_not_counted_by_default(self):
+        r = run_checker(GOOD + [(ROOT + "example/cmd/count", "{not json")])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 malformed command request(s) sent by tests were not counted", r.stdout)
+        # ...but a bad message from kazasud in the same run still fails it.
+        r = run_checker(GOOD + [(ROOT + "example/cmd/count", "{not json"), BAD["short token"]])
+        self.assertEqual(r.returncode, 1)
+
+    def test_no_messages_fail(self):
+        r = run_checker([])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no captured messages", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
