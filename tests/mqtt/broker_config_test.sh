@@ -32,30 +32,10 @@ die() { echo "FAIL: $*"; [ -f "$work/mosquitto.log" ] && sed 's/^/  mosquitto: /
 
 # --- the broker's files, made the way config/mosquitto/README.md says -------
 etc="$work/etc"
-mkdir -p "$etc" "$work/data"
-"$src/tests/fixtures/tls/make-certs.sh" "$etc/certs" || die "make-certs.sh failed"
-station_pw=$(openssl rand -hex 16)
-pc_pw=$(openssl rand -hex 16)
-mosquitto_passwd -c -b "$etc/passwd" station-central-library "$station_pw" || die "mosquitto_passwd failed"
-mosquitto_passwd -b "$etc/passwd" library-pc "$pc_pw" || die "mosquitto_passwd failed"
-chmod 600 "$etc/passwd"
-cp "$conf/acl" "$etc/acl"
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-case "$port" in 1883 | 8883 | "") die "no usable free port ($port)" ;; esac
-sed -e "s#^listener 8883\$#listener $port 127.0.0.1#" \
-    -e "s#/etc/mosquitto/kazasu/#$etc/#g" \
-    -e "s#^persistence_location /var/lib/mosquitto/\$#persistence_location $work/data/#" \
-    -e "s#^log_dest file /var/log/mosquitto/mosquitto.log\$#log_dest file $work/mosquitto.log#" \
-    -e "s#^pid_file /run/mosquitto/mosquitto.pid\$#pid_file $work/mosquitto.pid#" \
-    -e "s#^user mosquitto\$#user $(id -un)#" \
-    "$conf/mosquitto.conf" > "$work/mosquitto.conf"
-# A line this test does not know how to substitute would point the test broker
-# at the host's files or ports: refuse to run rather than test something else.
-if grep -nE '^[^#]*([[:space:]]/|\b(1883|8883)\b)' "$work/mosquitto.conf" | grep -vF "$work/"; then
-  die "config/mosquitto/mosquitto.conf has a path or port the test does not substitute (above)"
-fi
-grep -q "^listener $port 127.0.0.1\$" "$work/mosquitto.conf" || die "the listener line was not substituted"
+"$src/tests/fixtures/tls/prepare-facility-broker.sh" "$src" "$work" || die "preparing the broker failed"
+port=$(cat "$work/port")
+station_pw=$(cat "$work/station.pw")
+pc_pw=$(cat "$work/pc.pw")
 
 /usr/sbin/mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.out" 2>&1 &
 pids+=($!)

@@ -162,7 +162,7 @@ TEST_F(PcscCardsim, RemoveAfterFaultMakesTransmitFailMidRead) {
   transmit_ok(card, select_ef(kEfAuthCert));
   transmit_ok(card, read_binary(0, 0));  // third APDU answered, then the card is pulled
   const test::TransmitResult next = card.transmit(read_binary(256, 0));
-  EXPECT_NE(next.rv, SCARD_S_SUCCESS);
+  EXPECT_NE(next.rv, SCARD_S_SUCCESS) << "answered " << next.response.size() << " bytes: " << to_hex(next.response);
   std::cout << "[ transmit after removal: " << pcsc_stringify_error(next.rv) << " ]\n";
 }
 

@@ -64,6 +64,9 @@ fs::path make_test_card(const std::string& variant, const std::vector<std::strin
     else if (key == "--my-number") o.my_number = value;
     else if (key == "--address") o.address = value;
     else if (key == "--name") o.name = value;
+    else if (key == "--pin") o.pin = value;
+    else if (key == "--sign-password") o.sign_password = value;
+    else if (key == "--text-pin") o.text_pin = value;
     else throw std::invalid_argument("test helper does not know " + key);
   }
   make_card(o);

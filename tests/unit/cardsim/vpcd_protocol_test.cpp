@@ -6,9 +6,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -79,11 +81,59 @@ class FakeVpcd {
   }
   Bytes exchange(const std::string& hex) { return exchange(from_hex(hex)); }
 
+  // The card left: the connection ends (reset or FIN), with at most a truncated frame
+  // before it. The simulator breaks off with the header of a frame it never finishes
+  // and a reset (VpcdLink::break_off), so no part of a frame may be mistaken for an answer.
   bool closed_by_card(std::chrono::milliseconds timeout = 5s) {
-    pollfd pfd{conn_.get(), POLLIN, 0};
-    if (::poll(&pfd, 1, static_cast<int>(timeout.count())) != 1) return false;
-    std::uint8_t byte;
-    return ::recv(conn_.get(), &byte, 1, MSG_PEEK) == 0;
+    const auto deadline = Clock::now() + timeout;
+    std::size_t received = 0;
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      pollfd pfd{conn_.get(), POLLIN, 0};
+      if (left <= 0 || ::poll(&pfd, 1, static_cast<int>(left)) != 1) return false;
+      std::uint8_t buffer[16];
+      const ssize_t n = ::recv(conn_.get(), buffer, sizeof buffer, 0);
+      if (n == 0 || (n < 0 && errno == ECONNRESET)) return received <= 2;
+      if (n < 0) return false;
+      received += static_cast<std::size_t>(n);
+    }
+  }
+
+  // Sends a command the way vpcd 3.3 does and says whether vpcd would report an error
+  // to pcscd. It does when the send fails or when an answer's payload breaks off. When
+  // the *length* read fails (FIN or reset), vpcd returns a zero-length answer that pcscd
+  // passes on as SCARD_S_SUCCESS: that counts as no error here.
+  bool vpcd_reports_error(const Bytes& apdu) {
+    Bytes frame;
+    append_be16(frame, static_cast<std::uint16_t>(apdu.size()));
+    append(frame, apdu);
+    if (::send(conn_.get(), frame.data(), frame.size(), MSG_NOSIGNAL) < 0) return true;
+    std::uint8_t header[2];
+    if (!read_exact(header, 2, 2s)) return false;
+    Bytes payload((std::size_t{header[0]} << 8) | header[1]);
+    return !payload.empty() && !read_exact(payload.data(), payload.size(), 2s);
+  }
+
+  // Raw bytes vpcd would read next, until the connection ends: errno of the end
+  // (ECONNRESET for a reset, 0 for a FIN) in `end`.
+  Bytes read_until_end(int& end, std::chrono::milliseconds timeout = 5s) {
+    Bytes out;
+    end = -1;
+    while (true) {
+      pollfd pfd{conn_.get(), POLLIN, 0};
+      if (::poll(&pfd, 1, static_cast<int>(timeout.count())) != 1) return out;
+      std::uint8_t buffer[64];
+      const ssize_t n = ::recv(conn_.get(), buffer, sizeof buffer, 0);
+      if (n == 0) {
+        end = 0;
+        return out;
+      }
+      if (n < 0) {
+        end = errno;
+        return out;
+      }
+      out.insert(out.end(), buffer, buffer + n);
+    }
   }
 
  private:
@@ -198,6 +248,48 @@ TEST(VpcdProtocol, RemoveAfterClosesTheConnectionAfterNApdus) {
   EXPECT_EQ(vpcd.exchange(select_ef(kEfAuthCert)), from_hex("9000"));
   EXPECT_TRUE(vpcd.closed_by_card());
   EXPECT_EQ(sim.wait_exit(5s), 0);
+}
+
+// vpcd 3.3 reads a FIN (or a reset) in place of an answer's length as a zero-length answer
+// and pcscd then reports SCARD_S_SUCCESS with no bytes. A pulled card must make the
+// transmit fail instead, whether vpcd's next command is sent before or after the removal.
+TEST(VpcdProtocol, RemovalBreaksOffWithATruncatedFrameAndAReset) {
+  FakeVpcd vpcd;
+  CardsimProcess sim(shared_valid_card(), vpcd.port(), {"--fault", "remove-after:1"});
+  ASSERT_TRUE(vpcd.accept_card());
+  EXPECT_EQ(vpcd.exchange(select_aid(kJpkiAid)), from_hex("9000"));
+  int end = -1;
+  EXPECT_EQ(vpcd.read_until_end(end), from_hex("0002"));  // a header, never its payload
+  EXPECT_EQ(end, ECONNRESET);
+  EXPECT_EQ(sim.wait_exit(5s), 0);
+}
+
+TEST(VpcdProtocol, CommandSentAfterTheRemovalFails) {
+  FakeVpcd vpcd;
+  CardsimProcess sim(shared_valid_card(), vpcd.port(), {"--fault", "remove-after:1"});
+  ASSERT_TRUE(vpcd.accept_card());
+  EXPECT_EQ(vpcd.exchange(select_aid(kJpkiAid)), from_hex("9000"));
+  ASSERT_EQ(sim.wait_exit(5s), 0);  // the card is gone before the next command
+  EXPECT_TRUE(vpcd.vpcd_reports_error(select_ef(kEfAuthCert)));
+}
+
+TEST(VpcdProtocol, CommandRacingTheRemovalFails) {
+  // The next command is already on its way when the card leaves (the simulator has not
+  // read it): vpcd waits for an answer and must get a broken one, not an empty one.
+  FakeVpcd vpcd;
+  CardsimProcess sim(shared_valid_card(), vpcd.port(), {}, /*control=*/true);
+  ASSERT_TRUE(sim.write_stdin("insert\n"));
+  ASSERT_TRUE(vpcd.accept_card());
+  EXPECT_EQ(vpcd.exchange(select_aid(kJpkiAid)), from_hex("9000"));
+  // Stop the simulator, queue a command it will never read, then let it remove the card.
+  ASSERT_EQ(::kill(sim.pid(), SIGSTOP), 0);
+  ASSERT_TRUE(sim.write_stdin("remove\n"));
+  std::thread resume([&sim] {
+    std::this_thread::sleep_for(100ms);  // the command below is in the simulator's socket
+    ::kill(sim.pid(), SIGCONT);
+  });
+  EXPECT_TRUE(vpcd.vpcd_reports_error(select_ef(kEfAuthCert)));
+  resume.join();
 }
 
 TEST(VpcdProtocol, CorruptAfterFlipsResponseDataButNotTheStatusWord) {
