@@ -15,18 +15,33 @@ namespace kazasu {
 
 class OutboxStore {
  public:
+  // Deletes need no fsync of their own (synchronous=NORMAL): a delete lost in
+  // a power cut only means the outcome is published again, and subscribers
+  // drop repeats by id. Rows are written by other connections with FULL.
   OutboxStore(std::string owner, const std::filesystem::path& file)
-      : owner_(std::move(owner)), db_(file, sqlite::Sync::full) {
+      : owner_(std::move(owner)), db_(file, sqlite::Sync::normal) {
     outbox::ensure_schema(db_);
   }
   [[nodiscard]] const std::string& owner() const { return owner_; }
   std::vector<OutboxMessage> pending() { return outbox::pending(db_); }
-  void acknowledged(int64_t seq) { outbox::remove(db_, {seq}); }
-  int64_t count() { return outbox::count(db_); }
+  /** Marks a row acknowledged; it is deleted with others at the next flush(). */
+  void acknowledged(int64_t seq) { acked_.push_back(seq); }
+  [[nodiscard]] size_t unflushed() const { return acked_.size(); }
+  /** Deletes every acknowledged row in one transaction. */
+  void flush() {
+    if (acked_.empty()) return;
+    outbox::remove(db_, acked_);
+    acked_.clear();
+  }
+  int64_t count() {
+    flush();
+    return outbox::count(db_);
+  }
 
  private:
   std::string owner_;
   sqlite::Database db_;
+  std::vector<int64_t> acked_;
 };
 
 }  // namespace kazasu

@@ -88,20 +88,38 @@ int run_daemon(const Config& cfg) {
   const std::string offline = status_payload(boot_id, boot_ms, "offline", cfg, plugins).dump();
   Publisher publisher(io, cfg.mqtt, topics.status(), offline);
   StageLog stage_log(cfg.stage_log);
-  publisher.on_acked = [&stage_log](const Outgoing& o) {
-    try {
-      o.store->acknowledged(o.seq);
-    } catch (const std::exception& e) {
-      // The row stays and is sent again after a restart; subscribers drop it by id.
-      log::error("outbox delete failed", "owner", o.store->owner(), "error", e.what());
+  std::vector<std::shared_ptr<OutboxStore>> stores{daemon_outbox.store()};
+  for (const auto& p : plugins.plugins()) stores.push_back(p->outbox_store());
+  // Acknowledged rows are deleted in batches: one transaction per flush, not
+  // one per PUBACK, keeps a burst from turning into a burst of writes.
+  auto flush_acked = [&stores] {
+    for (const auto& s : stores) {
+      try {
+        s->flush();
+      } catch (const std::exception& e) {
+        // The rows stay and are sent again after a restart; subscribers drop them by id.
+        log::error("outbox delete failed", "owner", s->owner(), "error", e.what());
+      }
     }
+  };
+  boost::asio::steady_timer flush_timer(io);
+  std::function<void()> arm_flush = [&] {
+    flush_timer.expires_after(std::chrono::milliseconds(20));
+    flush_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      flush_acked();
+      arm_flush();
+    });
+  };
+  arm_flush();
+  publisher.on_acked = [&stage_log, &flush_acked](const Outgoing& o) {
+    o.store->acknowledged(o.seq);
+    if (o.store->unflushed() >= 512) flush_acked();
     StageTimes t = o.times;
     t.acked_ns = clock::monotonic_ns();
     stage_log.record(o.msg_id, o.topic, t);
   };
 
-  std::vector<std::shared_ptr<OutboxStore>> stores{daemon_outbox.store()};
-  for (const auto& p : plugins.plugins()) stores.push_back(p->outbox_store());
   const auto pending = load_pending(stores);
   if (!pending.empty()) log::notice("publishing outcomes left from the last run", "count", pending.size());
   for (const auto& o : pending) publisher.enqueue(o);
@@ -232,6 +250,7 @@ int run_daemon(const Config& cfg) {
       }
       publisher.stop(status_payload(boot_id, clock::now_unix_ms(), "offline", cfg, plugins).dump(),
                      kDisconnectBudget);
+      flush_timer.cancel();
       io.stop();
       return;
     }
@@ -268,6 +287,7 @@ int run_daemon(const Config& cfg) {
     std::_Exit(0);
   }
   pool.join();
+  flush_acked();
   log::notice("kazasud stopped");
   return 0;
 }
