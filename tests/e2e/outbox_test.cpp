@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -146,6 +147,51 @@ TEST(Outbox, SigkillMidBurstPublishesEveryCommittedOutcomeAfterRestart) {
   EXPECT_EQ(static_cast<int64_t>(got.distinct.size()), committed) << daemon->log();
   EXPECT_FALSE(sub->next("/example/seen", 1s)) << "more outcomes than committed taps";
   EXPECT_TRUE(queue_drains(*daemon));
+}
+
+}  // namespace
+}  // namespace kazasu
+
+namespace kazasu {
+namespace {
+
+bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+TEST(Outbox, NearAndOverItsCapItRaisesAnAlarmAndDropsNothing) {
+  test::TempDir dir;
+  test::Broker broker(dir.path() / "broker");
+  const std::string extra = kExtra + "\n[outbox]\ncap = 20\nalarm_percent = 50\n";
+  test::Daemon daemon(dir.path(), test::daemon_config(dir.path(), broker.uri(), extra));
+  ASSERT_TRUE(eventually([&] { return daemon.status()["mqtt"] == "connected"; }));
+  broker.stop();
+
+  for (int i = 0; i < 12; ++i) daemon.tap("counter-1", "alice");
+  EXPECT_TRUE(eventually([&] { return daemon.log().find("<4>outbox near its cap pending=12 cap=20") != std::string::npos; }))
+      << daemon.log();
+  for (int i = 0; i < 13; ++i) daemon.tap("counter-1", "alice");
+  EXPECT_TRUE(eventually([&] { return daemon.log().find("<3>outbox at its cap pending=25 cap=20") != std::string::npos; }))
+      << daemon.log();
+
+  // The broker returns: the alarm state is the first thing a facility PC can
+  // read (retained), and every one of the 25 outcomes still arrives.
+  broker.start();
+  test::Subscriber pc(broker.uri(), "kazasu/v1/#");
+  Collected got;
+  collect(pc, got, 25, 15s);
+  EXPECT_EQ(got.distinct.size(), 25u);
+  EXPECT_TRUE(eventually([&] { return daemon.log().find("<5>outbox back to normal") != std::string::npos; }));
+  test::Subscriber late(broker.uri(), "kazasu/v1/+/+/daemon/alarm");
+  auto alarm = late.next("/daemon/alarm", 5s);
+  ASSERT_TRUE(alarm);
+  EXPECT_TRUE(alarm->retained);
+  EXPECT_EQ(json::parse(alarm->payload)["alarm"], "outbox_ok");
 }
 
 }  // namespace
