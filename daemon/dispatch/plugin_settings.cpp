@@ -58,6 +58,11 @@ std::vector<ConfigError> validate_plugin_settings(const std::string& file, Plugi
     } else if (!matches(decl->type, value)) {
       errors.push_back({file, line_of(key), prefix + key,
                         std::string("expected ") + type_text(decl->type) + ", found " + json_type_text(value)});
+    } else if (decl->type == KAZASU_SETTING_INTEGER && decl->min_value < decl->max_value &&
+               (value.get<int64_t>() < decl->min_value || value.get<int64_t>() > decl->max_value)) {
+      errors.push_back({file, line_of(key), prefix + key,
+                        std::to_string(value.get<int64_t>()) + " is out of range (" + std::to_string(decl->min_value) +
+                            " to " + std::to_string(decl->max_value) + ")"});
     }
   }
   for (const auto& d : declared) {
@@ -84,6 +89,9 @@ std::string describe_settings(std::span<const kazasu_setting> declared) {
     out += " (";
     out += type_text(d.type);
     out += d.default_value != nullptr ? std::string(", default ") + d.default_value : std::string(", required");
+    if (d.type == KAZASU_SETTING_INTEGER && d.min_value < d.max_value) {
+      out += ", " + std::to_string(d.min_value) + " to " + std::to_string(d.max_value);
+    }
     out += ")\n      ";
     out += d.description != nullptr ? d.description : "";
     out += "\n";

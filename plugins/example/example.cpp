@@ -20,7 +20,7 @@ class Example : public kazasu::Plugin {
   // Declared settings: the host validates [plugins.example.config] against
   // these and `kazasud --help-plugin example` prints them.
   static constexpr kazasu_setting kSettings[] = {
-      {"greeting", KAZASU_SETTING_STRING, "\"welcome\"", "Text sent with every identified tap."},
+      {"greeting", KAZASU_SETTING_STRING, "\"welcome\"", "Text sent with every identified tap.", 0, 0},
   };
 
   explicit Example(kazasu::Host host) : Plugin(host) {

@@ -8,7 +8,7 @@
 class Slow : public kazasu::Plugin {
  public:
   static constexpr kazasu_setting kSettings[] = {
-      {"sleep_ms", KAZASU_SETTING_INTEGER, "500", "How long each tap takes."},
+      {"sleep_ms", KAZASU_SETTING_INTEGER, "500", "How long each tap takes.", 0, 60000},
   };
   explicit Slow(kazasu::Host host) : Plugin(host) {
     const std::string cfg = host.config_json();

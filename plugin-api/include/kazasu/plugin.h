@@ -87,6 +87,8 @@ typedef struct kazasu_setting {
   kazasu_setting_type type;  /**< expected TOML type */
   const char *default_value; /**< default as TOML/JSON literal text, or NULL if required */
   const char *description;   /**< one sentence for the docs */
+  int64_t min_value;         /**< integers: the smallest value allowed, when min_value < max_value */
+  int64_t max_value;         /**< integers: the largest value allowed; both 0 means no range */
 } kazasu_setting;
 
 /** Opaque per-instance context the host hands to every host function. */

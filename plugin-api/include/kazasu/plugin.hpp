@@ -8,7 +8,7 @@
 //   class Hello : public kazasu::Plugin {
 //    public:
 //     static constexpr kazasu_setting kSettings[] = {
-//         {"greeting", KAZASU_SETTING_STRING, "\"hello\"", "Text sent with every tap."}};
+//         {"greeting", KAZASU_SETTING_STRING, "\"hello\"", "Text sent with every tap.", 0, 0}};
 //     explicit Hello(kazasu::Host host) : Plugin(host) {}
 //     void on_tap(const kazasu::Tap& tap) override { publish("seen", R"({"n":1})"); }
 //   };

@@ -78,3 +78,19 @@ TEST(CheckConfig, HelpPluginPrintsDeclaredSettings) {
 
 }  // namespace
 }  // namespace kazasu
+
+namespace kazasu {
+namespace {
+
+TEST(CheckConfig, IntegerSettingsOutsideTheirDeclaredRangeAreNamed) {
+  test::TempDir dir;
+  const auto file = dir.path() / "k.toml";
+  write_file(file, "[station]\nsite = \"a\"\nname = \"b\"\n[plugins.slow]\npath = \"" TEST_PLUGIN_DIR
+                   "/slow.so\"\n[plugins.slow.config]\nsleep_ms = 70000\n");
+  std::string out;
+  EXPECT_EQ(test::run({test::kazasud_path(), "--check-config", file.string()}, out), 2);
+  EXPECT_EQ(out, file.string() + ":7: plugins.slow.config.sleep_ms: 70000 is out of range (0 to 60000)\n");
+}
+
+}  // namespace
+}  // namespace kazasu
