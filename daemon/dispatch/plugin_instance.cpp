@@ -93,15 +93,17 @@ void PluginInstance::enqueue(Job job) {
 void PluginInstance::drain() {
   constexpr size_t kMaxBatch = 256;
   std::vector<Job> batch;
+  bool more = false;
   {
     std::lock_guard lock(queue_mutex_);
     while (!queue_.empty() && batch.size() < kMaxBatch) {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
-    drain_scheduled_ = !queue_.empty();
+    more = drain_scheduled_ = !queue_.empty();
   }
-  if (drain_scheduled_) boost::asio::post(strand_, [this] { drain(); });
+  if (more) boost::asio::post(strand_, [this] { drain(); });
+  if (batch.empty()) return;
 
   std::vector<PluginResult> results(batch.size());
   bool in_transaction = false;

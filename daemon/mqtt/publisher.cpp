@@ -147,7 +147,6 @@ void Publisher::schedule_reconnect() {
 void Publisher::on_connected(bool session_present) {
   connected_ = true;
   backoff_ = std::chrono::milliseconds(250);
-  ++generation_;
   log::info("broker connected", "uri", cfg_.uri, "queued", queued(), "session_present", session_present);
   if (!session_present && (!inflight_.empty() || !retry_.empty())) {
     // The broker lost our session, so Paho's copies of what was in flight

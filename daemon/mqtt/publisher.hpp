@@ -75,7 +75,6 @@ class Publisher {
   bool connected_ = false;
   bool connecting_ = false;
   bool stopping_ = false;
-  uint64_t generation_ = 0;  // bumps on every connection; stale callbacks are ignored
   uint64_t next_local_id_ = 0;
   std::deque<Outgoing> unsent_;
   std::map<uint64_t, Outgoing> inflight_;  // ordered by send order

@@ -78,7 +78,10 @@ void Session::insert() {
 
 void Session::remove(const std::string& why) {
   if (!link_) return;
-  link_.reset();  // closing the socket is how vpcd learns the card left (jpki.md §6)
+  // Closing the socket is how vpcd learns the card left (jpki.md §6). A plain close is
+  // not enough: vpcd would report the next APDU as an empty successful answer.
+  link_->break_off();
+  link_.reset();
   card_->power_off();
   trace_.event("remove (" + why + ")");
   std::cerr << "cardsim card removed reason=" << why << "\n";

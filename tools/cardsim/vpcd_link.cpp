@@ -1,12 +1,16 @@
 #include "vpcd_link.hpp"
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 
 namespace kazasu::cardsim {
 
@@ -76,6 +80,29 @@ bool VpcdLink::write_frame(const Bytes& payload) {
     done += static_cast<std::size_t>(n);
   }
   return true;
+}
+
+void VpcdLink::break_off() {
+  if (!fd_) return;
+  // Whatever vpcd is doing when the reset arrives, it fails:
+  // - idle, or about to send the next command: the send fails (ECONNRESET);
+  // - already waiting for an answer: it reads this header, and the payload read fails.
+  // Without the header, that read fails on the length itself, and vpcd 3.3 mistakes that
+  // failure for a zero-length answer (pcscd: SCARD_S_SUCCESS with 0 bytes).
+  static const std::uint8_t kTruncatedFrame[2] = {0x00, 0x02};  // an SW1 SW2 never sent
+  (void)::send(fd_.get(), kTruncatedFrame, sizeof kTruncatedFrame, MSG_NOSIGNAL);
+  // SO_LINGER 0 drops bytes the kernel has not sent yet, so wait until nothing is left
+  // unsent (at once on loopback; capped for a slow remote vpcd).
+  using namespace std::chrono_literals;
+  const auto deadline = std::chrono::steady_clock::now() + 200ms;
+  int unsent = 0;
+  while (::ioctl(fd_.get(), SIOCOUTQNSD, &unsent) == 0 && unsent > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  const linger reset_on_close{1, 0};
+  (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset_on_close, sizeof reset_on_close);
+  fd_.reset();
 }
 
 }  // namespace kazasu::cardsim

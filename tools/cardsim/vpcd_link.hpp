@@ -28,6 +28,12 @@ class VpcdLink {
   std::optional<Bytes> read_frame();
   bool write_frame(const Bytes& payload);
 
+  // Takes the card out of the field so that vpcd can only see a broken link, never an
+  // answer: writes the 2-byte header of a frame that never comes, then closes with a TCP
+  // reset (SO_LINGER 0) instead of a FIN. See docs/cardsim.md "Removal and vpcd" for why a
+  // plain close() is not enough: vpcd turns it into an empty, *successful* transmit.
+  void break_off();
+
  private:
   explicit VpcdLink(UniqueFd fd) : fd_(std::move(fd)) {}
   bool read_exact(std::uint8_t* data, std::size_t size);
