@@ -454,7 +454,15 @@ Config load_config(const fs::path& file) {
   read_readers(r, root, cfg);
   read_sim_cards(r, root, cfg);
   if (const toml::table* d = r.table(root, "", "diagnostics")) {
-    r.unknown_keys(*d, "diagnostics", {"stage_log"});
+    r.unknown_keys(*d, "diagnostics", {"stage_log", "settable_clock"});
+    if (const toml::node* n = d->get("settable_clock")) {
+      if (n->is_boolean()) {
+        cfg.settable_clock = n->as_boolean()->get();
+      } else {
+        r.error(TomlReader::line_of(*n), "diagnostics.settable_clock",
+                std::string("expected a boolean, found ") + TomlReader::type_name(n->type()));
+      }
+    }
     if (auto s = r.string(*d, "diagnostics", "stage_log", TomlReader::line_of(*d), false)) {
       cfg.stage_log = resolve(base, *s);
     }

@@ -112,6 +112,7 @@ struct Config {
   IdentifyConfig identify;
   std::map<std::string, SimCardConfig> sim_cards;
   std::filesystem::path stage_log;  // empty: off
+  bool settable_clock = false;       // tests only: `kazasuctl clock set` shifts the wall clock
 };
 
 /** Reads and validates a config file; throws ConfigException listing every problem. */

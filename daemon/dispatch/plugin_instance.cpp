@@ -5,6 +5,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/tap_id.hpp"
 #include "mqtt/envelope.hpp"
 #include "outbox/outbox.hpp"
 
@@ -26,6 +27,8 @@ const kazasu_host PluginInstance::kHost = {
     &PluginInstance::host_utc_offset_seconds,
     &PluginInstance::host_reply,
     &PluginInstance::host_reply_error,
+    &PluginInstance::host_set_timer,
+    &PluginInstance::host_cancel_timer,
 };
 
 PluginInstance::PluginInstance(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg,
@@ -68,13 +71,33 @@ PluginInstance::~PluginInstance() {
 void PluginInstance::dispatch(const Tap& tap, std::string token, const std::shared_ptr<TapRun>& run,
                               boost::asio::io_context& io, std::function<void()> started,
                               std::function<void(PluginResult)> done) {
-  enqueue(Job{tap, {}, std::move(token), run, &io, std::move(started), std::move(done)});
+  enqueue(Job{tap, {}, std::nullopt, 0, std::move(token), run, &io, std::move(started), std::move(done)});
 }
 
 void PluginInstance::dispatch_command(CommandRequest cmd, const std::shared_ptr<TapRun>& run,
                                       boost::asio::io_context& io, std::function<void()> started,
                                       std::function<void(PluginResult)> done) {
-  enqueue(Job{std::nullopt, std::move(cmd), {}, run, &io, std::move(started), std::move(done)});
+  enqueue(Job{std::nullopt, std::move(cmd), std::nullopt, 0, {}, run, &io, std::move(started), std::move(done)});
+}
+
+void PluginInstance::dispatch_timer(uint64_t timer_id, int64_t now_unix_ms, const std::shared_ptr<TapRun>& run,
+                                    boost::asio::io_context& io, std::function<void()> started,
+                                    std::function<void(PluginResult)> done) {
+  enqueue(Job{std::nullopt, {}, timer_id, now_unix_ms, {}, run, &io, std::move(started), std::move(done)});
+}
+
+std::vector<uint64_t> PluginInstance::take_due_timers(int64_t now_unix_ms) {
+  std::vector<uint64_t> due;
+  std::lock_guard lock(timers_mutex_);
+  for (auto it = timers_.begin(); it != timers_.end();) {
+    if (it->second <= now_unix_ms) {
+      due.push_back(it->first);
+      it = timers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return due;
 }
 
 void PluginInstance::enqueue(Job job) {
@@ -155,6 +178,9 @@ PluginResult PluginInstance::run_job(Job& job) {
     current.reader = job.tap->reader;
     current.ts_unix_ms = job.tap->detected_unix_ms;
     current.times = job.tap->times;
+  } else if (job.timer_id) {
+    current.ts_unix_ms = job.timer_now_unix_ms;
+    current.id = new_tap_id(current.ts_unix_ms);
   } else {
     current.id = job.command.id;
     current.ts_unix_ms = clock::now_unix_ms();
@@ -184,6 +210,8 @@ PluginResult PluginInstance::run_job(Job& job) {
     ctap.token = job.token.empty() ? nullptr : job.token.c_str();
     ctap.detected_unix_ms = tap.detected_unix_ms;
     rc = lib_->descriptor().on_tap(instance_, &ctap);
+  } else if (job.timer_id) {
+    rc = lib_->on_timer()(instance_, *job.timer_id, job.timer_now_unix_ms);
   } else {
     const kazasu_command ccmd{sizeof(kazasu_command), job.command.id.c_str(), job.command.name.c_str(),
                               job.command.payload_json.c_str()};
@@ -273,6 +301,24 @@ int64_t PluginInstance::host_now_unix_ms(kazasu_context*) { return clock::now_un
 
 int32_t PluginInstance::host_utc_offset_seconds(kazasu_context*) {
   return clock::utc_offset_seconds(clock::now_unix_ms());
+}
+
+kazasu_status PluginInstance::host_set_timer(kazasu_context* ctx, uint64_t timer_id, int64_t due_unix_ms) {
+  PluginInstance& self = *ctx->self;
+  if (self.lib_->on_timer() == nullptr) {
+    log::warning("set_timer refused: the plugin has no on_timer", "plugin", self.cfg_.name);
+    return KAZASU_NOT_ALLOWED;
+  }
+  std::lock_guard lock(self.timers_mutex_);
+  self.timers_[timer_id] = due_unix_ms;
+  return KAZASU_OK;
+}
+
+kazasu_status PluginInstance::host_cancel_timer(kazasu_context* ctx, uint64_t timer_id) {
+  PluginInstance& self = *ctx->self;
+  std::lock_guard lock(self.timers_mutex_);
+  self.timers_.erase(timer_id);
+  return KAZASU_OK;
 }
 
 kazasu_status PluginInstance::host_reply(kazasu_context* ctx, const char* result_json) {

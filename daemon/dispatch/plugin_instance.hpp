@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <boost/asio/any_io_executor.hpp>
@@ -87,10 +88,19 @@ class PluginInstance {
                         std::function<void()> started, std::function<void(PluginResult)> done);
   [[nodiscard]] bool takes_commands() const { return lib_->on_command() != nullptr; }
 
+  /** Runs on_timer for a timer that came due, with the same started/done protocol. */
+  void dispatch_timer(uint64_t timer_id, int64_t now_unix_ms, const std::shared_ptr<TapRun>& run,
+                      boost::asio::io_context& io, std::function<void()> started,
+                      std::function<void(PluginResult)> done);
+  /** Removes and returns the armed timers due at `now_unix_ms` (any thread). */
+  std::vector<uint64_t> take_due_timers(int64_t now_unix_ms);
+
  private:
   struct Job {
     std::optional<Tap> tap;  // a tap, or else
-    CommandRequest command;  // a command
+    CommandRequest command;  // a command, or else (when timer_id is set)
+    std::optional<uint64_t> timer_id;  // a timer
+    int64_t timer_now_unix_ms = 0;
     std::string token;
     std::shared_ptr<TapRun> run;
     boost::asio::io_context* io;
@@ -112,6 +122,8 @@ class PluginInstance {
   static int32_t host_utc_offset_seconds(kazasu_context* ctx);
   static kazasu_status host_reply(kazasu_context* ctx, const char* result_json);
   static kazasu_status host_reply_error(kazasu_context* ctx, const char* code, const char* message);
+  static kazasu_status host_set_timer(kazasu_context* ctx, uint64_t timer_id, int64_t due_unix_ms);
+  static kazasu_status host_cancel_timer(kazasu_context* ctx, uint64_t timer_id);
   static const kazasu_host kHost;
 
   // What the callback running now may publish under, and what it said.
@@ -136,6 +148,9 @@ class PluginInstance {
   std::unique_ptr<kazasu_context> ctx_;
   void* instance_ = nullptr;
   Current* current_ = nullptr;  // set during a callback only
+
+  std::mutex timers_mutex_;
+  std::map<uint64_t, int64_t> timers_;  // id -> due, on the host's clock
 
   std::mutex queue_mutex_;
   std::deque<Job> queue_;

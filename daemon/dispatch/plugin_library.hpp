@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/dll/shared_library.hpp>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -30,10 +31,16 @@ class PluginLibrary {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
   /** The plugin's on_command, or nullptr when it takes no commands (or predates them). */
   [[nodiscard]] decltype(kazasu_plugin_descriptor::on_command) on_command() const {
-    return desc_->struct_size >= sizeof(kazasu_plugin_descriptor) ? desc_->on_command : nullptr;
+    return has(offsetof(kazasu_plugin_descriptor, on_command) + sizeof(desc_->on_command)) ? desc_->on_command : nullptr;
+  }
+  /** The plugin's on_timer, or nullptr. */
+  [[nodiscard]] decltype(kazasu_plugin_descriptor::on_timer) on_timer() const {
+    return has(offsetof(kazasu_plugin_descriptor, on_timer) + sizeof(desc_->on_timer)) ? desc_->on_timer : nullptr;
   }
 
  private:
+  // Whether the plugin's descriptor is large enough to hold a field ending at `end`.
+  [[nodiscard]] bool has(size_t end) const { return desc_->struct_size >= end; }
   PluginLibrary(boost::dll::shared_library lib, const kazasu_plugin_descriptor* desc, std::filesystem::path path)
       : lib_(std::move(lib)), desc_(desc), path_(std::move(path)) {}
 

@@ -16,6 +16,7 @@
 #include "core/tap_id.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/plugin_host.hpp"
+#include "dispatch/timer_service.hpp"
 #include "identify/pin_source.hpp"
 #include "identify/token_key.hpp"
 #include "mqtt/commands.hpp"
@@ -126,6 +127,11 @@ int run_daemon(const Config& cfg) {
 
   Dispatcher dispatcher(io, plugins, key, daemon_outbox, publisher, topics);
 
+  TimerService timers(io, plugins, publisher);
+  if (cfg.settable_clock) {
+    log::warning("the wall clock can be set through the control socket ([diagnostics] settable_clock); never in production");
+  }
+
   CommandRouter commands(io, plugins, publisher, topics, cfg.mqtt.max_command_bytes);
   publisher.subscribe(commands.filter(), [&commands](mqtt::const_message_ptr msg) {
     InboundCommand c{msg->get_topic(), msg->to_string(), {}, {}};
@@ -212,6 +218,17 @@ int run_daemon(const Config& cfg) {
       pins.arm(reader, pin);
       return {{"ok", true}, {"ttl_ms", cfg.identify.pin_ttl_ms}};
     }
+    if (cmd == "clock") {
+      if (!cfg.settable_clock) return {{"ok", false}, {"error", "the clock is not settable ([diagnostics] settable_clock)"}};
+      int64_t at = 0;
+      if (!clock::parse_rfc3339(req.value("set", ""), at)) {
+        return {{"ok", false}, {"error", "expected \"set\": an RFC 3339 time such as 2027-04-01T00:00:00+09:00"}};
+      }
+      clock::set_offset_ms(0);
+      clock::set_offset_ms(at - clock::now_unix_ms());
+      log::notice("wall clock set", "now", clock::rfc3339(clock::now_unix_ms()));
+      return {{"ok", true}, {"now", clock::rfc3339(clock::now_unix_ms())}};
+    }
     if (cmd == "status") {
       nlohmann::json j = status_payload(boot_id, boot_ms, "online", cfg, plugins);
       j["ok"] = true;
@@ -251,6 +268,7 @@ int run_daemon(const Config& cfg) {
       publisher.stop(status_payload(boot_id, clock::now_unix_ms(), "offline", cfg, plugins).dump(),
                      kDisconnectBudget);
       flush_timer.cancel();
+      timers.stop();
       io.stop();
       return;
     }

@@ -216,3 +216,54 @@ TEST_F(TapEndToEnd, OutcomesCommittedWhileTheBrokerIsDownArriveLater) {
 
 }  // namespace
 }  // namespace kazasu
+
+namespace kazasu {
+namespace {
+
+// Timers run on the host's clock, which a test may move: a plugin's timer set
+// for a day ahead fires as soon as the clock is set past it.
+TEST(Timers, FireWhenTheSettableClockPassesTheirDueTime) {
+  test::TempDir dir;
+  test::Broker broker(dir.path() / "broker");
+  const int64_t a_day_ahead = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count() +
+                              86400000;
+  const std::string extra = "[plugins.ticker]\npath = \"" TEST_PLUGIN_DIR "/ticker.so\"\n[plugins.ticker.config]\n"
+                            "fire_at_unix_ms = " + std::to_string(a_day_ahead) +
+                            "\n[diagnostics]\nsettable_clock = true\n";
+  test::Daemon daemon(dir.path(), test::daemon_config(dir.path(), broker.uri(), extra));
+  test::Subscriber sub(broker.uri(), "kazasu/v1/#");
+  ASSERT_TRUE(sub.next("/status", 5s));
+  EXPECT_FALSE(sub.next("/ticker/tick", 1s)) << "fired before its time";
+
+  std::string out;
+  ASSERT_EQ(test::run({test::kazasuctl_path(), "--socket", (dir.path() / "control.sock").string(), "clock", "set",
+                       "2099-01-01T00:00:00+09:00"},
+                      out),
+            0)
+      << out;
+  // Printed in the daemon's own zone: the 1st of January in Japan is still the 31st in UTC.
+  EXPECT_TRUE(out.rfind("2099-01-01T", 0) == 0 || out.rfind("2098-12-31T", 0) == 0) << out;
+  auto tick = sub.next("/ticker/tick", 5s);
+  ASSERT_TRUE(tick) << daemon.log();
+  const json t = json::parse(tick->payload);
+  EXPECT_EQ(t["timer"], 7);
+  EXPECT_GE(t["now_unix_ms"].get<int64_t>(), 4070876400000);  // 2099-01-01T00:00:00+09:00
+  EXPECT_EQ(t["reader"], "");
+}
+
+TEST(Timers, ClockIsNotSettableUnlessTheConfigSaysSo) {
+  test::TempDir dir;
+  test::Broker broker(dir.path() / "broker");
+  test::Daemon daemon(dir.path(), test::daemon_config(dir.path(), broker.uri(), ""));
+  std::string out;
+  EXPECT_EQ(test::run({test::kazasuctl_path(), "--socket", (dir.path() / "control.sock").string(), "clock", "set",
+                       "2099-01-01T00:00:00+09:00"},
+                      out),
+            1);
+  EXPECT_EQ(out, "kazasuctl: the clock is not settable ([diagnostics] settable_clock)\n");
+}
+
+}  // namespace
+}  // namespace kazasu

@@ -24,12 +24,15 @@ void usage(std::ostream& out) {
   out << "usage: kazasuctl [--socket PATH | --config FILE] status\n"
          "       kazasuctl [--socket PATH | --config FILE] tap --reader READER --card CARD\n"
          "       kazasuctl [--socket PATH | --config FILE] pin --reader READER --pin PIN|-\n"
+         "       kazasuctl [--socket PATH | --config FILE] clock set TIME\n"
          "       kazasuctl secret init FILE\n"
          "\n"
          "  status         the daemon's readers, plugins, broker link and queue\n"
          "  tap            tap simulated card CARD (from [sim.cards]) on sim reader READER\n"
          "  pin            arm the holder's 4-digit PIN for the next possession read on READER\n"
          "                 (--pin - reads it from stdin)\n"
+         "  clock set      shift kazasud's wall clock to TIME (RFC 3339); tests only, needs\n"
+         "                 [diagnostics] settable_clock = true\n"
          "  secret init    write a new 32-byte site secret to FILE, readable by its owner only\n"
          "\n"
          "The socket is --socket, else the control_socket of --config, else $KAZASU_SOCKET,\n"
@@ -188,6 +191,12 @@ int main(int argc, char** argv) {
     }
   } else if (cmd == "pin") {
     if (int rc = pin_request(argc, argv, i, req); rc != 0) return rc;
+  } else if (cmd == "clock") {
+    if (i + 2 != argc || std::string(argv[i]) != "set") {
+      usage(std::cerr);
+      return 2;
+    }
+    req["set"] = argv[i + 1];
   } else if (cmd != "status" || i != argc) {
     usage(std::cerr);
     return 2;
@@ -203,6 +212,8 @@ int main(int argc, char** argv) {
     std::cout << "PIN armed for the next possession read on " << req["reader"].get<std::string>() << "\n";
   } else if (cmd == "tap") {
     std::cout << reply["id"].get<std::string>() << "\n";
+  } else if (cmd == "clock") {
+    std::cout << reply["now"].get<std::string>() << "\n";
   } else {
     reply.erase("ok");
     std::cout << reply.dump(2) << "\n";

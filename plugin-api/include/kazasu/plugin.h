@@ -180,6 +180,17 @@ typedef struct kazasu_host {
    * command's database changes are rolled back.
    */
   kazasu_status (*reply_error)(kazasu_context *ctx, const char *code, const char *message);
+
+  /**
+   * Arms (or re-arms) the one-shot timer `timer_id` of this instance to fire
+   * at `due_unix_ms` on the host's clock; `on_timer` then runs on the
+   * plugin's strand. Timers do not survive a restart: re-arm them in `create`
+   * from your own database. A due time in the past fires at once.
+   */
+  kazasu_status (*set_timer)(kazasu_context *ctx, uint64_t timer_id, int64_t due_unix_ms);
+
+  /** Disarms timer `timer_id`; unknown ids are ignored. */
+  kazasu_status (*cancel_timer)(kazasu_context *ctx, uint64_t timer_id);
 } kazasu_host;
 
 /**
@@ -224,6 +235,14 @@ typedef struct kazasu_plugin_descriptor {
    * command's id and an empty `reader`.
    */
   kazasu_status (*on_command)(void *instance, const kazasu_command *command);
+
+  /**
+   * A timer armed with host->set_timer is due; may be NULL when the plugin
+   * arms none. Runs on the plugin's strand inside a transaction like
+   * `on_tap`; outcomes published here carry a new event id and an empty
+   * `reader`. `now_unix_ms` is the host's clock at the call.
+   */
+  kazasu_status (*on_timer)(void *instance, uint64_t timer_id, int64_t now_unix_ms);
 } kazasu_plugin_descriptor;
 
 /**

@@ -88,6 +88,9 @@ class Host {
   [[nodiscard]] std::string config_json() const { return host_->config_json(ctx_); }
   [[nodiscard]] int64_t now_unix_ms() const { return host_->now_unix_ms(ctx_); }
   [[nodiscard]] int32_t utc_offset_seconds() const { return host_->utc_offset_seconds(ctx_); }
+  /** Arms one-shot timer `id` for `due_unix_ms` on the host's clock (see plugin.h). */
+  void set_timer(uint64_t id, int64_t due_unix_ms) const { host_->set_timer(ctx_, id, due_unix_ms); }
+  void cancel_timer(uint64_t id) const { host_->cancel_timer(ctx_, id); }
   void reply(const std::string& result_json) const { host_->reply(ctx_, result_json.c_str()); }
   void reply_error(const std::string& code, const std::string& message) const {
     host_->reply_error(ctx_, code.c_str(), message.c_str());
@@ -116,6 +119,9 @@ class Plugin {
   virtual std::string on_command(const Command& command) {
     throw CommandError("unknown_command", "plugin has no command \"" + std::string(command.name) + "\"");
   }
+
+  /** A timer armed with host().set_timer is due. Throw to roll back its changes. */
+  virtual void on_timer(uint64_t /*timer_id*/, int64_t /*now_unix_ms*/) {}
 
   [[nodiscard]] const Host& host() const { return host_; }
 
@@ -204,6 +210,22 @@ struct Adapter {
 };
 
 template <class T>
+kazasu_status on_timer(void* instance, uint64_t timer_id, int64_t now_unix_ms) noexcept {
+  auto* self = static_cast<T*>(instance);
+  try {
+    self->on_timer(timer_id, now_unix_ms);
+    return KAZASU_OK;
+  } catch (const std::exception& e) {
+    try {
+      self->host().log(KAZASU_LOG_ERROR, std::string("on_timer failed: ") + e.what());
+    } catch (...) {
+    }
+  } catch (...) {
+  }
+  return KAZASU_ERROR;
+}
+
+template <class T>
 const kazasu_plugin_descriptor* describe(const uint32_t* host_versions, size_t count, const char* name,
                                          const char* version, const char* description) noexcept {
   bool speaks_v1 = false;
@@ -225,6 +247,7 @@ const kazasu_plugin_descriptor* describe(const uint32_t* host_versions, size_t c
       &Adapter<T>::destroy,
       &Adapter<T>::on_tap,
       &Adapter<T>::on_command,
+      &detail::on_timer<T>,
   };
   return &descriptor;
 }

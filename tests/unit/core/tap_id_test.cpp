@@ -41,3 +41,29 @@ TEST(Clock, Rfc3339CarriesTheLocalOffset) {
 
 }  // namespace
 }  // namespace kazasu
+
+namespace kazasu {
+namespace {
+
+TEST(Clock, ParsesRfc3339WithOffsetsAndFractions) {
+  int64_t ms = 0;
+  ASSERT_TRUE(clock::parse_rfc3339("1970-01-01T09:00:00+09:00", ms));
+  EXPECT_EQ(ms, 0);
+  ASSERT_TRUE(clock::parse_rfc3339("2025-12-31T14:59:59.999Z", ms));
+  EXPECT_EQ(ms, 1767193199999);
+  ASSERT_TRUE(clock::parse_rfc3339("2024-02-29T00:00:00-05:30", ms));
+  EXPECT_EQ(ms, 1709184600000);
+  EXPECT_FALSE(clock::parse_rfc3339("2024-02-29 00:00:00", ms));
+  EXPECT_FALSE(clock::parse_rfc3339("2024-02-29T00:00:00+0900", ms));
+}
+
+TEST(Clock, OffsetShiftsTheWallClock) {
+  const int64_t before = clock::now_unix_ms();
+  clock::set_offset_ms(86400000);
+  EXPECT_GE(clock::now_unix_ms() - before, 86400000);
+  clock::set_offset_ms(0);
+  EXPECT_LT(clock::now_unix_ms() - before, 86400000);
+}
+
+}  // namespace
+}  // namespace kazasu
