@@ -29,6 +29,7 @@ const kazasu_host PluginInstance::kHost = {
     &PluginInstance::host_reply_error,
     &PluginInstance::host_set_timer,
     &PluginInstance::host_cancel_timer,
+    &PluginInstance::host_publish_retained,
 };
 
 PluginInstance::PluginInstance(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg,
@@ -258,6 +259,15 @@ void PluginInstance::host_log(kazasu_context* ctx, kazasu_log_level level, const
 }
 
 kazasu_status PluginInstance::host_publish(kazasu_context* ctx, const char* event, const char* fields_json) {
+  return publish_outcome(ctx, event, fields_json, false);
+}
+
+kazasu_status PluginInstance::host_publish_retained(kazasu_context* ctx, const char* event, const char* fields_json) {
+  return publish_outcome(ctx, event, fields_json, true);
+}
+
+kazasu_status PluginInstance::publish_outcome(kazasu_context* ctx, const char* event, const char* fields_json,
+                                              bool retained) {
   PluginInstance& self = *ctx->self;
   if (self.current_ == nullptr) {
     log::warning("publish refused: outside a tap or command", "plugin", self.cfg_.name);
@@ -284,8 +294,8 @@ kazasu_status PluginInstance::host_publish(kazasu_context* ctx, const char* even
   const std::string topic = self.topics_.outcome(self.cfg_.name, event);
   const std::string payload = make_payload(self.topics_, self.cfg_.name, event, cur.id, cur.ts_unix_ms, cur.reader, fields);
   try {
-    const int64_t seq = outbox::append(self.db_, cur.id, topic, payload, clock::now_unix_ms());
-    cur.published.push_back(Outgoing{self.store_, seq, cur.id, topic, payload, cur.times});
+    const int64_t seq = outbox::append(self.db_, cur.id, topic, payload, clock::now_unix_ms(), retained);
+    cur.published.push_back(Outgoing{self.store_, seq, cur.id, topic, payload, cur.times, retained});
   } catch (const std::exception& e) {
     log::error("outbox append failed", "plugin", self.cfg_.name, "error", e.what());
     return KAZASU_ERROR;

@@ -116,6 +116,8 @@ class PluginInstance {
   // The host vtable's entries; `ctx` leads back to the instance.
   static void host_log(kazasu_context* ctx, kazasu_log_level level, const char* message);
   static kazasu_status host_publish(kazasu_context* ctx, const char* event, const char* fields_json);
+  static kazasu_status host_publish_retained(kazasu_context* ctx, const char* event, const char* fields_json);
+  static kazasu_status publish_outcome(kazasu_context* ctx, const char* event, const char* fields_json, bool retained);
   static struct sqlite3* host_database(kazasu_context* ctx);
   static const char* host_config_json(kazasu_context* ctx);
   static int64_t host_now_unix_ms(kazasu_context* ctx);

@@ -19,6 +19,7 @@ struct Outgoing {
   std::string topic;
   std::string payload;
   StageTimes times;  // stage timings of the tap that caused it (zero after a restart)
+  bool retained = false;  // state topics such as a plugin's roster
 };
 
 }  // namespace kazasu

@@ -191,7 +191,7 @@ void Publisher::pump() {
   while (connected_ && !unsent_.empty() && inflight_.size() < kWindow) {
     const uint64_t local_id = ++next_local_id_;
     Outgoing& m = unsent_.front();
-    auto msg = mqtt::make_message(m.topic, m.payload, 1, false);
+    auto msg = mqtt::make_message(m.topic, m.payload, 1, m.retained);
     try {
       client_->publish(msg, reinterpret_cast<void*>(static_cast<uintptr_t>(local_id)), *publish_listener_);
     } catch (const mqtt::exception& e) {

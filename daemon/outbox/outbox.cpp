@@ -9,21 +9,26 @@ void ensure_schema(sqlite::Database& db) {
       " msg_id TEXT NOT NULL,"
       " topic TEXT NOT NULL,"
       " payload TEXT NOT NULL,"
-      " created_unix_ms INTEGER NOT NULL)");
+      " created_unix_ms INTEGER NOT NULL,"
+      " retained INTEGER NOT NULL DEFAULT 0)");
+  // Files made before retained outcomes existed get the column.
+  auto cols = db.prepare("SELECT count(*) FROM pragma_table_info('kazasu_outbox') WHERE name = 'retained'");
+  if (cols.step() && cols.int64(0) == 0) db.exec("ALTER TABLE kazasu_outbox ADD COLUMN retained INTEGER NOT NULL DEFAULT 0");
 }
 
 int64_t append(sqlite::Database& db, const std::string& msg_id, const std::string& topic, const std::string& payload,
-               int64_t created_unix_ms) {
-  auto st = db.prepare("INSERT INTO kazasu_outbox(msg_id, topic, payload, created_unix_ms) VALUES (?,?,?,?)");
-  st.bind(1, msg_id).bind(2, topic).bind(3, payload).bind(4, created_unix_ms);
+               int64_t created_unix_ms, bool retained) {
+  auto st = db.prepare(
+      "INSERT INTO kazasu_outbox(msg_id, topic, payload, created_unix_ms, retained) VALUES (?,?,?,?,?)");
+  st.bind(1, msg_id).bind(2, topic).bind(3, payload).bind(4, created_unix_ms).bind(5, int64_t{retained ? 1 : 0});
   st.run();
   return sqlite3_last_insert_rowid(db.handle());
 }
 
 std::vector<OutboxMessage> pending(sqlite::Database& db) {
   std::vector<OutboxMessage> out;
-  auto st = db.prepare("SELECT seq, msg_id, topic, payload FROM kazasu_outbox ORDER BY seq");
-  while (st.step()) out.push_back(OutboxMessage{st.int64(0), st.text(1), st.text(2), st.text(3)});
+  auto st = db.prepare("SELECT seq, msg_id, topic, payload, retained FROM kazasu_outbox ORDER BY seq");
+  while (st.step()) out.push_back(OutboxMessage{st.int64(0), st.text(1), st.text(2), st.text(3), st.int64(4) != 0});
   return out;
 }
 

@@ -17,6 +17,7 @@ struct OutboxMessage {
   std::string msg_id;   // the tap or event id (UUIDv7): publish order across files
   std::string topic;
   std::string payload;
+  bool retained = false;
 };
 
 namespace outbox {
@@ -25,7 +26,7 @@ namespace outbox {
 void ensure_schema(sqlite::Database& db);
 /** Appends a row inside whatever transaction `db` has open; returns its seq. */
 int64_t append(sqlite::Database& db, const std::string& msg_id, const std::string& topic, const std::string& payload,
-               int64_t created_unix_ms);
+               int64_t created_unix_ms, bool retained = false);
 /** Every row not yet acknowledged, oldest first. */
 std::vector<OutboxMessage> pending(sqlite::Database& db);
 /** Deletes acknowledged rows. */

@@ -63,7 +63,7 @@ nlohmann::ordered_json status_payload(const std::string& boot_id, int64_t ts_ms,
 std::vector<Outgoing> load_pending(const std::vector<std::shared_ptr<OutboxStore>>& stores) {
   std::vector<Outgoing> all;
   for (const auto& s : stores) {
-    for (auto& m : s->pending()) all.push_back(Outgoing{s, m.seq, m.msg_id, m.topic, m.payload, {}});
+    for (auto& m : s->pending()) all.push_back(Outgoing{s, m.seq, m.msg_id, m.topic, m.payload, {}, m.retained});
   }
   std::stable_sort(all.begin(), all.end(), [](const Outgoing& a, const Outgoing& b) { return a.msg_id < b.msg_id; });
   return all;

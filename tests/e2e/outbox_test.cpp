@@ -145,7 +145,13 @@ TEST(Outbox, SigkillMidBurstPublishesEveryCommittedOutcomeAfterRestart) {
   collect(*sub, got, static_cast<size_t>(committed), 30s);
   // The ledger and the outcomes agree: every committed tap was published.
   EXPECT_EQ(static_cast<int64_t>(got.distinct.size()), committed) << daemon->log();
-  EXPECT_FALSE(sub->next("/example/seen", 1s)) << "more outcomes than committed taps";
+  // Rows acknowledged just before the kill may come again (deletes are
+  // batched); subscribers drop those by id. A new id would be a tap the
+  // ledger does not know.
+  while (auto extra = sub->next("/example/seen", 1s)) {
+    EXPECT_EQ(got.distinct.count(json::parse(extra->payload)["id"].get<std::string>()), 1u)
+        << "an outcome the ledger does not account for";
+  }
   EXPECT_TRUE(queue_drains(*daemon));
 }
 

@@ -251,6 +251,12 @@ TEST(Timers, FireWhenTheSettableClockPassesTheirDueTime) {
   EXPECT_EQ(t["timer"], 7);
   EXPECT_GE(t["now_unix_ms"].get<int64_t>(), 4070876400000);  // 2099-01-01T00:00:00+09:00
   EXPECT_EQ(t["reader"], "");
+  // Its retained state is there for whoever subscribes later.
+  test::Subscriber late(broker.uri(), "kazasu/v1/+/+/ticker/last_tick");
+  auto state = late.next("/ticker/last_tick", 5s);
+  ASSERT_TRUE(state);
+  EXPECT_TRUE(state->retained);
+  EXPECT_EQ(json::parse(state->payload)["timer"], 7);
 }
 
 TEST(Timers, ClockIsNotSettableUnlessTheConfigSaysSo) {

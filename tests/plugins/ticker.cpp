@@ -17,6 +17,7 @@ class Ticker : public kazasu::Plugin {
   void on_tap(const kazasu::Tap&) override {}
   void on_timer(uint64_t id, int64_t now_unix_ms) override {
     publish("tick", "{\"timer\":" + std::to_string(id) + ",\"now_unix_ms\":" + std::to_string(now_unix_ms) + "}");
+    host().publish_retained("last_tick", "{\"timer\":" + std::to_string(id) + "}");
   }
 };
 

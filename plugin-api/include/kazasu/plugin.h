@@ -191,6 +191,13 @@ typedef struct kazasu_host {
 
   /** Disarms timer `timer_id`; unknown ids are ignored. */
   kazasu_status (*cancel_timer)(kazasu_context *ctx, uint64_t timer_id);
+
+  /**
+   * Like `publish`, but the broker keeps the message as the topic's current
+   * state (MQTT retained), e.g. a live roster. Durable and ordered like
+   * every outcome.
+   */
+  kazasu_status (*publish_retained)(kazasu_context *ctx, const char *event, const char *fields_json);
 } kazasu_host;
 
 /**

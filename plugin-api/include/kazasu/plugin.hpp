@@ -84,6 +84,11 @@ class Host {
     const kazasu_status st = host_->publish(ctx_, event.c_str(), fields_json.c_str());
     if (st != KAZASU_OK) throw HostError("publish of event '" + event + "' refused", st);
   }
+  /** Publishes `{plugin}/{event}` retained: the topic's current state. Throws HostError. */
+  void publish_retained(const std::string& event, const std::string& fields_json) const {
+    const kazasu_status st = host_->publish_retained(ctx_, event.c_str(), fields_json.c_str());
+    if (st != KAZASU_OK) throw HostError("publish of retained event '" + event + "' refused", st);
+  }
   [[nodiscard]] struct sqlite3* database() const { return host_->database(ctx_); }
   [[nodiscard]] std::string config_json() const { return host_->config_json(ctx_); }
   [[nodiscard]] int64_t now_unix_ms() const { return host_->now_unix_ms(ctx_); }
