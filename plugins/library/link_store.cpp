@@ -1,0 +1,150 @@
+#include "link_store.hpp"
+
+#include <array>
+
+#include "sqlite_util.hpp"
+
+namespace kazasu::library {
+namespace {
+
+// Migrations, in order; schema version N is the state after the first N steps.
+// Append only: a shipped step is never edited, since stations upgrade from any version.
+constexpr std::array<const char*, 1> kMigrations = {
+    // v1: links keyed by patron (so history in the ILS and first_linked_ms survive a
+    // relink), arms per counter reader, and daily totals instead of per-visit rows.
+    "CREATE TABLE links ("
+    "  patron TEXT PRIMARY KEY,"
+    "  token TEXT NOT NULL UNIQUE,"
+    "  linked_ms INTEGER NOT NULL,"
+    "  first_linked_ms INTEGER NOT NULL,"
+    "  relinks INTEGER NOT NULL DEFAULT 0,"
+    "  link_id TEXT NOT NULL);"
+    "CREATE TABLE arms ("
+    "  reader TEXT PRIMARY KEY,"
+    "  patron TEXT NOT NULL,"
+    "  expires_ms INTEGER NOT NULL,"
+    "  command_id TEXT NOT NULL);"
+    "CREATE TABLE daily_counts ("
+    "  day TEXT NOT NULL,"
+    "  counter TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (day, counter));",
+};
+
+Link link_from(const Statement& st) {
+  return Link{st.text(0), st.int64(1), st.int64(2), st.int64(3)};
+}
+
+}  // namespace
+
+int LinkStore::schema_version() const {
+  Statement st(db_, "PRAGMA user_version");
+  return st.step() ? static_cast<int>(st.int64(0)) : 0;
+}
+
+void LinkStore::migrate() {
+  // A SAVEPOINT works both inside the host's transaction and outside one, so a
+  // failed step never leaves a half-migrated file.
+  exec(db_, "SAVEPOINT library_migrate");
+  try {
+    const int from = schema_version();
+    if (from > static_cast<int>(kMigrations.size())) {
+      throw SqlError("the library database has schema version " + std::to_string(from) +
+                     ", newer than this plugin knows (" + std::to_string(kMigrations.size()) +
+                     "); install the newer plugin or restore a backup");
+    }
+    for (int v = from; v < static_cast<int>(kMigrations.size()); ++v) {
+      exec(db_, kMigrations[static_cast<size_t>(v)]);
+      exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+    }
+    exec(db_, "RELEASE library_migrate");
+  } catch (...) {
+    exec(db_, "ROLLBACK TO library_migrate; RELEASE library_migrate");
+    throw;
+  }
+}
+
+std::optional<Link> LinkStore::find_by_token(std::string_view token) const {
+  Statement st(db_, "SELECT patron, linked_ms, first_linked_ms, relinks FROM links WHERE token = ?1");
+  st.bind(1, token);
+  if (!st.step()) return std::nullopt;
+  return link_from(st);
+}
+
+std::optional<Link> LinkStore::find_by_patron(std::string_view patron) const {
+  Statement st(db_, "SELECT patron, linked_ms, first_linked_ms, relinks FROM links WHERE patron = ?1");
+  st.bind(1, patron);
+  if (!st.step()) return std::nullopt;
+  return link_from(st);
+}
+
+LinkResult LinkStore::link(std::string_view patron, std::string_view token, int64_t now_ms,
+                           std::string_view tap_id) {
+  if (auto owner = find_by_token(token)) {
+    if (owner->patron == patron) return {LinkOutcome::unchanged, {}};
+    return {LinkOutcome::already_linked, owner->patron};
+  }
+  if (find_by_patron(patron)) {
+    // The old token is dropped for good: a renewed certificate never comes back.
+    Statement st(db_,
+                 "UPDATE links SET token = ?2, linked_ms = ?3, relinks = relinks + 1, link_id = ?4"
+                 " WHERE patron = ?1");
+    st.bind(1, patron).bind(2, token).bind(3, now_ms).bind(4, tap_id).run();
+    return {LinkOutcome::replaced, {}};
+  }
+  Statement st(db_,
+               "INSERT INTO links(patron, token, linked_ms, first_linked_ms, relinks, link_id)"
+               " VALUES (?1, ?2, ?3, ?3, 0, ?4)");
+  st.bind(1, patron).bind(2, token).bind(3, now_ms).bind(4, tap_id).run();
+  return {LinkOutcome::linked, {}};
+}
+
+bool LinkStore::unlink(std::string_view patron) {
+  Statement st(db_, "DELETE FROM links WHERE patron = ?1");
+  st.bind(1, patron).run();
+  return sqlite3_changes(db_) > 0;
+}
+
+void LinkStore::arm(const Arm& arm) {
+  disarm_patron(arm.patron);
+  Statement st(db_,
+               "INSERT INTO arms(reader, patron, expires_ms, command_id) VALUES (?1, ?2, ?3, ?4)"
+               " ON CONFLICT(reader) DO UPDATE SET patron = ?2, expires_ms = ?3, command_id = ?4");
+  st.bind(1, arm.reader).bind(2, arm.patron).bind(3, arm.expires_ms).bind(4, arm.command_id).run();
+}
+
+std::optional<Arm> LinkStore::active_arm(std::string_view reader, int64_t now_ms) {
+  Statement purge(db_, "DELETE FROM arms WHERE expires_ms <= ?1");
+  purge.bind(1, now_ms).run();
+  Statement st(db_, "SELECT reader, patron, expires_ms, command_id FROM arms WHERE reader = ?1");
+  st.bind(1, reader);
+  if (!st.step()) return std::nullopt;
+  return Arm{st.text(0), st.text(1), st.int64(2), st.text(3)};
+}
+
+void LinkStore::disarm(std::string_view reader) {
+  Statement st(db_, "DELETE FROM arms WHERE reader = ?1");
+  st.bind(1, reader).run();
+}
+
+void LinkStore::disarm_patron(std::string_view patron) {
+  Statement st(db_, "DELETE FROM arms WHERE patron = ?1");
+  st.bind(1, patron).run();
+}
+
+void LinkStore::count(std::string_view day, std::string_view counter) {
+  Statement st(db_,
+               "INSERT INTO daily_counts(day, counter, n) VALUES (?1, ?2, 1)"
+               " ON CONFLICT(day, counter) DO UPDATE SET n = n + 1");
+  st.bind(1, day).bind(2, counter).run();
+}
+
+std::map<std::string, int64_t> LinkStore::counts(std::string_view day) const {
+  Statement st(db_, "SELECT counter, n FROM daily_counts WHERE day = ?1");
+  st.bind(1, day);
+  std::map<std::string, int64_t> out;
+  while (st.step()) out[st.text(0)] = st.int64(1);
+  return out;
+}
+
+}  // namespace kazasu::library
