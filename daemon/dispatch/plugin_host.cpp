@@ -25,6 +25,7 @@ Result<std::shared_ptr<PluginLibrary>> load_checked(const Config& cfg, PluginCon
                                       p.name + "]"};
   }
   setting_errors = validate_plugin_settings(cfg.file.string(), p, lib.value()->settings());
+  if (setting_errors.empty()) setting_errors = check_plugin_settings(cfg.file.string(), p, lib.value()->check_settings());
   if (!setting_errors.empty()) {
     std::string msg;
     for (const auto& e : setting_errors) msg += (msg.empty() ? "" : "; ") + e.str();

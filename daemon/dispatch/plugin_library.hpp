@@ -33,6 +33,12 @@ class PluginLibrary {
   [[nodiscard]] decltype(kazasu_plugin_descriptor::on_command) on_command() const {
     return has(offsetof(kazasu_plugin_descriptor, on_command) + sizeof(desc_->on_command)) ? desc_->on_command : nullptr;
   }
+  /** The plugin's check_settings, or nullptr. */
+  [[nodiscard]] decltype(kazasu_plugin_descriptor::check_settings) check_settings() const {
+    return has(offsetof(kazasu_plugin_descriptor, check_settings) + sizeof(desc_->check_settings))
+               ? desc_->check_settings
+               : nullptr;
+  }
   /** The plugin's on_timer, or nullptr. */
   [[nodiscard]] decltype(kazasu_plugin_descriptor::on_timer) on_timer() const {
     return has(offsetof(kazasu_plugin_descriptor, on_timer) + sizeof(desc_->on_timer)) ? desc_->on_timer : nullptr;

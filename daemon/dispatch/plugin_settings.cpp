@@ -81,6 +81,19 @@ std::vector<ConfigError> validate_plugin_settings(const std::string& file, Plugi
   return errors;
 }
 
+std::vector<ConfigError> check_plugin_settings(const std::string& file, const PluginConfig& plugin,
+                                               decltype(kazasu_plugin_descriptor::check_settings) check) {
+  if (check == nullptr) return {};
+  char key[128] = {0};
+  char message[512] = {0};
+  if (check(plugin.settings.dump().c_str(), key, sizeof key, message, sizeof message) == KAZASU_OK) return {};
+  const std::string k(key);
+  auto it = plugin.setting_lines.find(k);
+  const int line = it != plugin.setting_lines.end() ? it->second : plugin.line;
+  const std::string path = "plugins." + plugin.name + ".config" + (k.empty() ? "" : "." + k);
+  return {ConfigError{file, line, path, message[0] != '\0' ? message : "invalid settings"}};
+}
+
 std::string describe_settings(std::span<const kazasu_setting> declared) {
   std::string out;
   for (const auto& d : declared) {

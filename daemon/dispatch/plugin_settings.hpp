@@ -16,6 +16,10 @@ namespace kazasu {
 std::vector<ConfigError> validate_plugin_settings(const std::string& file, PluginConfig& plugin,
                                                   std::span<const kazasu_setting> declared);
 
+/** Runs the plugin's own check_settings (if any) on the validated settings; its problem, located. */
+std::vector<ConfigError> check_plugin_settings(const std::string& file, const PluginConfig& plugin,
+                                               decltype(kazasu_plugin_descriptor::check_settings) check);
+
 /** The declared settings as text, for `kazasud --help-plugin`. */
 std::string describe_settings(std::span<const kazasu_setting> declared);
 

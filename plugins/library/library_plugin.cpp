@@ -3,6 +3,7 @@
 #include "library_plugin.hpp"
 
 #include <chrono>
+#include <stdexcept>
 
 #include "hints.hpp"
 #include "station_time.hpp"
@@ -47,6 +48,19 @@ LibraryPlugin::LibraryPlugin(kazasu::Host host)
   log(KAZASU_LOG_INFO, "library plugin ready schema=" + std::to_string(store_.schema_version()) +
                            " sip2=" + (sip2_ ? "on" : "off") +
                            " counter_reader=" + (config_.counter_reader.empty() ? "-" : config_.counter_reader));
+}
+
+std::optional<kazasu::SettingError> LibraryPlugin::check_settings(const std::string& config_json) {
+  try {
+    parse_config(config_json);
+    return std::nullopt;
+  } catch (const std::invalid_argument& e) {
+    // parse_config names the key first: "sip2_charset: required when ...".
+    const std::string what = e.what();
+    const auto colon = what.find(": ");
+    if (colon == std::string::npos) return kazasu::SettingError{"", what};
+    return kazasu::SettingError{what.substr(0, colon), what.substr(colon + 2)};
+  }
 }
 
 std::string LibraryPlugin::today() const {

@@ -7,6 +7,7 @@
 
 #include <kazasu/plugin.hpp>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -21,6 +22,9 @@ class LibraryPlugin : public kazasu::Plugin {
   static constexpr const auto& kSettings = kLibrarySettings;
 
   explicit LibraryPlugin(kazasu::Host host);
+
+  /** Rules between settings (a charset with a SIP2 host), for FILE:LINE errors before create. */
+  static std::optional<kazasu::SettingError> check_settings(const std::string& config_json);
 
   void on_tap(const kazasu::Tap& tap) override;
   std::string on_command(const kazasu::Command& command) override;

@@ -18,6 +18,6 @@ KAZASU_EXPORT const kazasu_plugin_descriptor *kazasu_plugin_entry(const uint32_t
   (void)versions;
   (void)count;
   static const kazasu_plugin_descriptor d = {sizeof(kazasu_plugin_descriptor), 2, 0, "bad_abi", "9.9.9",
-                                             "Speaks ABI 2.0 only.", 0, 0, create, destroy, on_tap, 0, 0};
+                                             "Speaks ABI 2.0 only.", 0, 0, create, destroy, on_tap, 0, 0, 0};
   return &d;
 }

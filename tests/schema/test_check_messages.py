@@ -138,9 +138,9 @@ class CheckMessagesTest(unittest.TestCase):
         r = run_checker(GOOD + [(ROOT + "example/cmd/count", "{not json"), BAD["short token"]])
         self.assertEqual(r.returncode, 1)
 
-    def test_no_messages_fail(self):
+    def test_no_messages_is_a_skip_not_a_pass(self):
         r = run_checker([])
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 77)
         self.assertIn("no captured messages", r.stderr)
 
 

@@ -250,6 +250,18 @@ typedef struct kazasu_plugin_descriptor {
    * `reader`. `now_unix_ms` is the host's clock at the call.
    */
   kazasu_status (*on_timer)(void *instance, uint64_t timer_id, int64_t now_unix_ms);
+
+  /**
+   * Optional (may be NULL): checks what declared types and ranges cannot,
+   * such as "sip2_charset is required when sip2_host is set". Called with the
+   * settings JSON (defaults filled in) before `create`, and by
+   * `kazasud --check-config`, without an instance. On a problem, write the
+   * offending setting's name (or "" for the whole table) into `key` and a
+   * sentence into `message` (both NUL-terminated, truncated to their sizes)
+   * and return KAZASU_INVALID; the host reports it at the key's line.
+   */
+  kazasu_status (*check_settings)(const char *settings_json, char *key, size_t key_size, char *message,
+                                  size_t message_size);
 } kazasu_plugin_descriptor;
 
 /**

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -58,6 +59,12 @@ class CommandError : public std::runtime_error {
 
  private:
   std::string code_;
+};
+
+/** A settings problem found by a plugin's `static std::optional<SettingError> check_settings(json)`. */
+struct SettingError {
+  std::string key;  // the setting's name, or "" for the whole table
+  std::string message;
 };
 
 /** Thrown by Plugin helpers when the host refuses a call. */
@@ -231,6 +238,42 @@ kazasu_status on_timer(void* instance, uint64_t timer_id, int64_t now_unix_ms) n
 }
 
 template <class T>
+kazasu_status check_settings(const char* json, char* key, size_t key_size, char* message,
+                             size_t message_size) noexcept {
+  auto copy = [](const std::string& from, char* to, size_t size) {
+    if (size == 0) return;
+    const size_t n = from.size() < size - 1 ? from.size() : size - 1;
+    from.copy(to, n);
+    to[n] = '\0';
+  };
+  try {
+    if (auto err = T::check_settings(std::string(json != nullptr ? json : "{}"))) {
+      copy(err->key, key, key_size);
+      copy(err->message, message, message_size);
+      return KAZASU_INVALID;
+    }
+    return KAZASU_OK;
+  } catch (const std::exception& e) {
+    copy("", key, key_size);
+    copy(e.what(), message, message_size);
+  } catch (...) {
+    copy("", key, key_size);
+    copy("the plugin's settings check failed", message, message_size);
+  }
+  return KAZASU_INVALID;
+}
+
+template <class T>
+constexpr auto check_settings_of() {
+  using Fn = kazasu_status (*)(const char*, char*, size_t, char*, size_t);
+  if constexpr (requires(const std::string& s) { T::check_settings(s); }) {
+    return static_cast<Fn>(&check_settings<T>);
+  } else {
+    return static_cast<Fn>(nullptr);
+  }
+}
+
+template <class T>
 const kazasu_plugin_descriptor* describe(const uint32_t* host_versions, size_t count, const char* name,
                                          const char* version, const char* description) noexcept {
   bool speaks_v1 = false;
@@ -253,6 +296,7 @@ const kazasu_plugin_descriptor* describe(const uint32_t* host_versions, size_t c
       &Adapter<T>::on_tap,
       &Adapter<T>::on_command,
       &detail::on_timer<T>,
+      check_settings_of<T>(),
   };
   return &descriptor;
 }
