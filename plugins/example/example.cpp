@@ -5,10 +5,8 @@
 // Topics: example/seen (an identified card), example/refused (a tap whose card
 // could not be identified). Command: example/cmd/count {"token": "..."} answers
 // {"taps": N} for that token.
-#include <sqlite3.h>
-
 #include <kazasu/plugin.hpp>
-#include <memory>
+#include <kazasu/sqlite.hpp>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -26,8 +24,9 @@ class Example : public kazasu::Plugin {
   explicit Example(kazasu::Host host) : Plugin(host) {
     greeting_ = nlohmann::json::parse(host.config_json()).at("greeting").get<std::string>();
     // The plugin owns its schema; the host opened the database in WAL mode.
-    exec("CREATE TABLE IF NOT EXISTS taps_per_token (token TEXT PRIMARY KEY, taps INTEGER NOT NULL,"
-         " last_tap_id TEXT NOT NULL)");
+    kazasu::db::exec(host.database(),
+                     "CREATE TABLE IF NOT EXISTS taps_per_token (token TEXT PRIMARY KEY, taps INTEGER NOT NULL,"
+                     " last_tap_id TEXT NOT NULL)");
   }
 
   void on_tap(const kazasu::Tap& tap) override {
@@ -52,39 +51,20 @@ class Example : public kazasu::Plugin {
       throw kazasu::CommandError("missing_field", "count needs a \"token\" string");
     }
     const std::string token = request["token"];
-    sqlite3* db = host().database();
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT taps FROM taps_per_token WHERE token = ?1", -1, &raw, nullptr) != SQLITE_OK) {
-      throw std::runtime_error(sqlite3_errmsg(db));
-    }
-    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, &sqlite3_finalize);
-    sqlite3_bind_text(st.get(), 1, token.data(), static_cast<int>(token.size()), SQLITE_TRANSIENT);
-    const int64_t taps = sqlite3_step(st.get()) == SQLITE_ROW ? sqlite3_column_int64(st.get(), 0) : 0;
+    kazasu::db::Statement st(host().database(), "SELECT taps FROM taps_per_token WHERE token = ?1");
+    st.bind(1, token);
+    const int64_t taps = st.step() ? st.int64(0) : 0;
     return nlohmann::json{{"taps", taps}}.dump();
   }
 
  private:
-  void exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(host().database(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err != nullptr ? err : "unknown error";
-      sqlite3_free(err);
-      throw std::runtime_error(msg);
-    }
-  }
-
   int64_t count_tap(const kazasu::Tap& tap) {
-    sqlite3* db = host().database();
-    const char* sql =
-        "INSERT INTO taps_per_token(token, taps, last_tap_id) VALUES (?1, 1, ?2)"
-        " ON CONFLICT(token) DO UPDATE SET taps = taps + 1, last_tap_id = ?2 RETURNING taps";
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db));
-    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, &sqlite3_finalize);
-    sqlite3_bind_text(st.get(), 1, tap.token.data(), static_cast<int>(tap.token.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(st.get(), 2, tap.id.data(), static_cast<int>(tap.id.size()), SQLITE_TRANSIENT);
-    if (sqlite3_step(st.get()) != SQLITE_ROW) throw std::runtime_error(sqlite3_errmsg(db));
-    return sqlite3_column_int64(st.get(), 0);
+    kazasu::db::Statement st(host().database(),
+                             "INSERT INTO taps_per_token(token, taps, last_tap_id) VALUES (?1, 1, ?2)"
+                             " ON CONFLICT(token) DO UPDATE SET taps = taps + 1, last_tap_id = ?2 RETURNING taps");
+    st.bind(1, tap.token).bind(2, tap.id);
+    if (!st.step()) throw std::runtime_error("counting the tap returned no row");
+    return st.int64(0);
   }
 
   std::string greeting_;

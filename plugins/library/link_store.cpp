@@ -2,9 +2,13 @@
 
 #include <array>
 
-#include "sqlite_util.hpp"
+#include <kazasu/sqlite.hpp>
 
 namespace kazasu::library {
+
+using db::exec;
+using db::SqlError;
+using db::Statement;
 namespace {
 
 // Migrations, in order; schema version N is the state after the first N steps.

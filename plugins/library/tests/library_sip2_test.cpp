@@ -189,8 +189,10 @@ sip2_host = "127.0.0.1"
 )"));
   const json status = daemon.status();
   ASSERT_EQ(status["refused_plugins"].size(), 1U) << status.dump();
-  EXPECT_EQ(status["refused_plugins"][0]["reason"], "create_failed");
-  EXPECT_NE(daemon.log().find("sip2_charset: required when sip2_host is set"), std::string::npos) << daemon.log();
+  // Refused before create, by the plugin's own settings check, at the key's path.
+  EXPECT_EQ(status["refused_plugins"][0]["reason"], "settings");
+  EXPECT_NE(daemon.log().find("plugins.library.config.sip2_charset: required when sip2_host is set"), std::string::npos)
+      << daemon.log();
 }
 
 TEST(LibrarySip2Config, PortOutOfRangeIsAFileLineError) {

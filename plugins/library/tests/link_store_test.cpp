@@ -9,9 +9,13 @@
 #include <filesystem>
 #include <memory>
 
-#include "sqlite_util.hpp"
+#include <kazasu/sqlite.hpp>
 
 namespace kazasu::library {
+
+using db::exec;
+using db::SqlError;
+using db::Statement;
 namespace {
 
 struct Close {

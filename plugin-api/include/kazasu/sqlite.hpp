@@ -1,6 +1,7 @@
-// Small RAII layer over the plugin's SQLite handle. The host owns the
-// connection (and the transaction around each tap or command); the plugin
-// owns only its statements, which must be finalized on every path.
+// kazasu plugin SDK, optional: a small RAII layer over the plugin's own SQLite
+// handle (host().database()). The host owns the connection and the transaction
+// around each tap, command or timer; the plugin owns only its statements, which
+// must be finalized on every path. Needs sqlite3.h and libsqlite3.
 #pragma once
 
 #include <sqlite3.h>
@@ -12,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace kazasu::library {
+namespace kazasu::db {
 
 class SqlError : public std::runtime_error {
  public:
@@ -76,4 +77,4 @@ inline void exec(sqlite3* db, const char* sql) {
   }
 }
 
-}  // namespace kazasu::library
+}  // namespace kazasu::db
