@@ -9,6 +9,12 @@ and checks that the payload agrees with its topic (site, station, reader,
 plugin, event). It fails when any message does not match, when a topic has no
 schema, and when there is no message at all (so it never passes vacuously).
 
+A plugin's own schemas are found by their file names:
+  {plugin}/{event}        {plugin}-{event}.schema.json (else the envelope only)
+  {plugin}/cmd/{name}     {plugin}-cmd-{name}.schema.json (else command-request)
+  replies/... (a reply)   {plugin}-cmd-{command}-reply.schema.json, named by the
+                          reply's `plugin` and `command` (else command-reply)
+
 Command requests ({plugin}/cmd/{name}) are what a facility PC sends, not what
 kazasud publishes, and the tests send malformed ones on purpose; they are
 checked and their problems listed, but they fail the run only with
@@ -42,10 +48,27 @@ class Route:
 
     schema_file: str
     expect: dict = field(default_factory=dict)  # payload field -> value the topic implies
+    request: bool = False  # a command request: the facility PC's, not kazasud's
 
 
-def route(site: str, station: str, tail: str) -> Route | None:
-    """Maps the part of a topic below the station to the schema its payload must match."""
+PLUGIN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+EVENT = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+def reply_schema(plugin: object, command: object, schema_files) -> str | None:
+    """The plugin's own schema for its reply to `command`, when it has one."""
+    if isinstance(plugin, str) and isinstance(command, str) and PLUGIN.match(plugin) and EVENT.match(command):
+        name = f"{plugin}-cmd-{command}-reply.schema.json"
+        if name in schema_files:
+            return name
+    return None
+
+
+def route(site: str, station: str, tail: str, schema_files=frozenset()) -> Route | None:
+    """Maps the part of a topic below the station to the schema its payload must match.
+
+    `schema_files` are the file names in the schema directory: a plugin's own
+    {plugin}-{event} and {plugin}-cmd-{name} schemas are used when present."""
     where = {"site": site, "station": station}
     parts = tail.split("/")
     if tail == "status":
@@ -56,7 +79,10 @@ def route(site: str, station: str, tail: str) -> Route | None:
         # A command's response topic: kazasud only answers on topics under replies/.
         return Route("command-reply.schema.json", {"schema": "kazasu/v1/reply", **where})
     if len(parts) == 3 and parts[1] == "cmd":
-        return Route("command-request.schema.json")
+        own = f"{parts[0]}-cmd-{parts[2]}.schema.json"
+        if PLUGIN.match(parts[0]) and EVENT.match(parts[2]) and own in schema_files:
+            return Route(own, request=True)
+        return Route("command-request.schema.json", request=True)
     if len(parts) != 2:
         return None
     plugin, event = parts
@@ -72,6 +98,9 @@ def route(site: str, station: str, tail: str) -> Route | None:
         return Route("error.schema.json", outcome)
     if plugin == "example" and event in ("seen", "refused"):
         return Route(f"example-{event}.schema.json", outcome)
+    own = f"{plugin}-{event}.schema.json"
+    if PLUGIN.match(plugin) and EVENT.match(event) and own in schema_files:
+        return Route(own, outcome)
     # Any other plugin's event: the envelope, with the plugin's fields allowed.
     return Route("outcome-envelope.schema.json", outcome)
 
@@ -107,27 +136,36 @@ class Checker:
 
     def check(self, topic: str, payload_text: str) -> tuple[str | None, list[str]]:
         """Returns the schema file used and the problems found (empty when the message is fine)."""
+        schema_file, problems, _ = self.check_message(topic, payload_text)
+        return schema_file, problems
+
+    def check_message(self, topic: str, payload_text: str) -> tuple[str | None, list[str], bool]:
+        """Like check(), and whether the message is a command request."""
         m = TOPIC.match(topic)
         if not m:
-            return None, [f"topic is not under kazasu/v1/{{site}}/{{station}}/"]
-        r = route(m["site"], m["station"], m["tail"])
+            return None, [f"topic is not under kazasu/v1/{{site}}/{{station}}/"], False
+        r = route(m["site"], m["station"], m["tail"], self.validators.keys())
         if r is None:
-            return None, [f"no schema for topic tail {m['tail']!r} (see docs/asyncapi.yaml)"]
+            return None, [f"no schema for topic tail {m['tail']!r} (see docs/asyncapi.yaml)"], False
         if r.schema_file not in self.validators:
-            return r.schema_file, [f"schema file {r.schema_file} is missing from {self.schema_dir}"]
+            return r.schema_file, [f"schema file {r.schema_file} is missing from {self.schema_dir}"], r.request
         try:
             payload = json.loads(payload_text)
         except ValueError as e:
-            return r.schema_file, [f"payload is not JSON: {e}"]
+            return r.schema_file, [f"payload is not JSON: {e}"], r.request
+        schema_file = r.schema_file
+        if schema_file == "command-reply.schema.json" and isinstance(payload, dict):
+            # A reply's topic is the facility PC's choice; its payload names the command.
+            schema_file = reply_schema(payload.get("plugin"), payload.get("command"), self.validators) or schema_file
         problems = []
-        for err in sorted(self.validators[r.schema_file].iter_errors(payload), key=lambda e: list(e.absolute_path)):
+        for err in sorted(self.validators[schema_file].iter_errors(payload), key=lambda e: list(e.absolute_path)):
             where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
             problems.append(f"{where}: {err.message}")
         if isinstance(payload, dict):
             for key, want in r.expect.items():
                 if key in payload and payload[key] != want:
                     problems.append(f"$.{key}: {payload[key]!r} does not match the topic, which implies {want!r}")
-        return r.schema_file, problems
+        return schema_file, problems, r.request
 
 
 def capture_files(paths: list[Path]) -> list[Path]:
@@ -145,7 +183,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--schemas", type=Path, required=True, help="the docs/schemas directory")
     ap.add_argument("--max-report", type=int, default=50, help="report at most this many failing messages in full")
     ap.add_argument("--strict-requests", action="store_true",
-                    help="fail on command requests that do not match command-request.schema.json too")
+                    help="fail on command requests that do not match their schema (command-request.schema.json "
+                         "or the plugin's {plugin}-cmd-{name}.schema.json) too")
     ap.add_argument("captures", type=Path, nargs="+", help="capture directories or .jsonl files")
     args = ap.parse_args(argv)
 
@@ -167,10 +206,11 @@ def main(argv: list[str]) -> int:
                     raise TypeError("topic and payload must be strings")
             except (ValueError, KeyError, TypeError) as e:
                 schema_file, problems, topic, payload = None, [f"capture line is not a captured message: {e}"], "?", line
+                request = False
             else:
-                schema_file, problems = checker.check(topic, payload)
+                schema_file, problems, request = checker.check_message(topic, payload)
             per_schema[schema_file or "(none)"] = per_schema.get(schema_file or "(none)", 0) + 1
-            if problems and schema_file == "command-request.schema.json" and not args.strict_requests:
+            if problems and request and not args.strict_requests:
                 requests_off += 1
                 print(f"note {path.name}:{lineno} a command request sent by a test does not match "
                       f"{schema_file} (not counted: requests are the facility PC's): {'; '.join(problems)}")

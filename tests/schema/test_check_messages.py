@@ -28,6 +28,16 @@ def envelope(plugin: str, event: str, **fields) -> dict:
     }
 
 
+def with_(d: dict, **changes) -> dict:
+    out = dict(d)
+    for k, v in changes.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return out
+
+
 SEEN = envelope("example", "seen", assurance="fast", card_kind="jpki", greeting="welcome", taps=1, token=TOKEN)
 
 GOOD = [
@@ -47,30 +57,65 @@ GOOD = [
         "schema": "kazasu/v1/daemon/alarm", "id": ID, "ts": "2025-04-01T00:30:12Z", "site": "sanjo",
         "station": "central-library", "alarm": "outbox_near_cap", "pending": 800, "cap": 1000,
         "message": "the outbox is 80% full"}),
-    (ROOT + "library/patron", envelope("library", "patron", patron_id="1234", anything={"goes": True})),
-    (ROOT + "library/cmd/register", {"patron_id": "1234"}),
-    (ROOT + "replies/library-pc/42", {
+    # A plugin without schemas of its own: the envelope, with any fields of the plugin's.
+    (ROOT + "election/reception", envelope("election", "reception", voter_id="1234", anything={"goes": True})),
+    (ROOT + "election/cmd/register", {"voter_id": "1234"}),
+    (ROOT + "replies/election-pc/42", {
         "schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
-        "plugin": "library", "command": "register", "ok": True, "result": {"patron_id": "1234"}}),
-    (ROOT + "replies/library-pc/43", {
+        "plugin": "election", "command": "register", "ok": True, "result": {"voter_id": "1234"}}),
+    (ROOT + "replies/election-pc/43", {
         "schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
         "plugin": "Nope", "command": "register", "ok": False,
         "error": {"code": "unknown_plugin", "message": "no plugin named \"Nope\""}}),
-    (ROOT + "replies/library-pc/44", {
+    (ROOT + "replies/election-pc/44", {
         "schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
-        "plugin": "library", "command": "register", "ok": False,
-        "error": {"code": "patron_not_found", "message": "no patron 1234"}}),
+        "plugin": "election", "command": "register", "ok": False,
+        "error": {"code": "voter_not_found", "message": "no voter 1234"}}),
 ]
 
 
-def with_(d: dict, **changes) -> dict:
-    out = dict(d)
-    for k, v in changes.items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = v
-    return out
+def reply(command: str, **fields) -> dict:
+    return {"schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
+            "plugin": "library", "command": command, **fields}
+
+
+HINT = "Card not linked: link it at the counter."
+HINT_JA = "カウンターで連携登録してください。"
+ILS = {"valid_patron": True, "charge_privileges_denied": False, "charged_items": 2, "charged_items_limit": 10,
+       "holds": 1, "hold_items_limit": None, "overdue_items": 0, "fine_items": 0, "fee_amount": "0",
+       "currency": "JPY", "screen_message": "ようこそ"}
+PATRON = envelope("library", "patron", patron="P0001", link_age_days=3, assurance="fast", card_kind="jpki", ils=ILS)
+UNKNOWN = envelope("library", "unknown_card", status="ok", reason="not_linked", hint=HINT, hint_ja=HINT_JA,
+                   message="", card_kind="jpki")
+LINKED = envelope("library", "linked", patron="P0001", replaced=True, unchanged=False, relinks=1,
+                  assurance="possession", card_kind="jpki")
+REFUSED = envelope("library", "link_refused", patron="P0002", reason="already_linked", status="ok", hint=HINT,
+                   hint_ja=HINT_JA, message="", linked_patron="P0001")
+LINK_OK = reply("link", ok=True, result={"armed": True, "patron": "P0001", "reader": "counter-1", "replaces_card": False,
+                                         "expires_at": "2025-04-01T09:32:12+09:00", "timeout_s": 120})
+STATS_OK = reply("stats", ok=True, result={"day": "2025-04-01", "taps": 5, "patrons": 2, "links": 1, "link_refused": 1,
+                                           "unknown_cards": 1, "unlinks": 0})
+LIBRARY = [
+    (ROOT + "library/patron", PATRON),
+    (ROOT + "library/patron", with_(PATRON, ils="unavailable", ils_reason="timeout")),
+    (ROOT + "library/patron", with_(PATRON, ils="off")),
+    (ROOT + "library/unknown_card", UNKNOWN),
+    (ROOT + "library/unknown_card", with_(UNKNOWN, status="pin_locked", reason="pin_locked", card_kind="")),
+    (ROOT + "library/unknown_card", with_(UNKNOWN, status="freearea_missing", reason="unreadable")),
+    (ROOT + "library/linked", LINKED),
+    (ROOT + "library/link_refused", REFUSED),
+    (ROOT + "library/link_refused", with_(REFUSED, reason="assurance_too_low", linked_patron=None, assurance="uid")),
+    (ROOT + "library/link_refused", with_(REFUSED, reason="read_failed", status="read_failed", linked_patron=None)),
+    (ROOT + "library/unlinked", with_(envelope("library", "unlinked", patron="P0001"), reader="")),
+    (ROOT + "library/cmd/link", {"patron": "P0001", "reader": "counter-1"}),
+    (ROOT + "library/cmd/unlink", {"patron": "P0001"}),
+    (ROOT + "library/cmd/stats", {}),
+    (ROOT + "replies/pc-1/link", LINK_OK),
+    (ROOT + "replies/pc-1/unlink", reply("unlink", ok=True, result={"unlinked": True, "patron": "P0001"})),
+    (ROOT + "replies/pc-1/stats", STATS_OK),
+    (ROOT + "replies/pc-1/unlink", reply("unlink", ok=False, error={"code": "not_linked", "message": "no card"})),
+]
+GOOD += LIBRARY
 
 
 BAD = {
@@ -88,7 +133,8 @@ BAD = {
     "unknown error reason": (ROOT + "thrower/error", envelope("thrower", "error", reason="oops", message="x", status="ok")),
     "extra field on error": (ROOT + "thrower/error",
                              envelope("thrower", "error", reason="timeout", message="x", status="ok", extra=1)),
-    "envelope field missing on other plugin": (ROOT + "library/patron", with_(envelope("library", "patron"), reader=None)),
+    "envelope field missing on other plugin": (ROOT + "election/reception",
+                                               with_(envelope("election", "reception"), reader=None)),
     "status with unknown state": (ROOT + "status", with_(GOOD[0][1], state="sleeping")),
     "status with extra field": (ROOT + "status", with_(GOOD[0][1], queued=3)),
     "readers with unknown state": (ROOT + "readers/counter-1", with_(GOOD[1][1], state="broken")),
@@ -103,6 +149,30 @@ BAD = {
     "unknown daemon topic": (ROOT + "daemon/other", envelope("daemon", "other")),
     "topic outside the contract": ("kazasu/v2/sanjo/central-library/status", GOOD[0][1]),
     "payload not JSON": (ROOT + "example/seen", "{not json"),
+    "library field a plugin does not publish": (ROOT + "library/patron", with_(PATRON, name="山田太郎")),
+    "library ils of another kind": (ROOT + "library/patron", with_(PATRON, ils="down")),
+    "library ils unavailable without reason": (ROOT + "library/patron", with_(PATRON, ils="unavailable")),
+    "library ils_reason with an answer": (ROOT + "library/patron", with_(PATRON, ils_reason="timeout")),
+    "library ils object with the name": (ROOT + "library/patron", with_(PATRON, ils={**ILS, "name": "山田太郎"})),
+    "library ils count negative": (ROOT + "library/patron", with_(PATRON, ils={**ILS, "holds": -1})),
+    "library patron number with a bar": (ROOT + "library/patron", with_(PATRON, patron="P|1")),
+    "library patron missing": (ROOT + "library/linked", with_(LINKED, patron=None)),
+    "library linked with uid assurance": (ROOT + "library/linked", with_(LINKED, assurance="uid")),
+    "library replaced and unchanged": (ROOT + "library/linked", with_(LINKED, unchanged=True)),
+    "library reason does not fit status": (ROOT + "library/unknown_card", with_(UNKNOWN, status="expired")),
+    "library unknown reason": (ROOT + "library/unknown_card", with_(UNKNOWN, reason="renewed")),
+    "library already_linked without number": (ROOT + "library/link_refused", with_(REFUSED, linked_patron=None)),
+    "library read failure with linked_patron": (ROOT + "library/link_refused",
+                                                with_(REFUSED, reason="read_failed", status="read_failed")),
+    "library unlinked from a reader": (ROOT + "library/unlinked", envelope("library", "unlinked", patron="P0001")),
+    "library link request with a typo": (ROOT + "library/cmd/link", {"patorn": "P0001"}),
+    "library stats request with a bad day": (ROOT + "library/cmd/stats", {"day": "2025-13-01"}),
+    "library link result with an extra field": (ROOT + "replies/pc-1/link",
+                                                with_(LINK_OK, result={**LINK_OK["result"], "token": TOKEN})),
+    "library stats result count null": (ROOT + "replies/pc-1/stats",
+                                           with_(STATS_OK, result={**STATS_OK["result"], "unlinks": None})),
+    "library unlink error of another command": (ROOT + "replies/pc-1/unlink",
+                                                reply("unlink", ok=False, error={"code": "invalid_day", "message": "x"})),
 }
 
 
