@@ -34,6 +34,10 @@ class Statement {
     check(sqlite3_bind_int64(stmt_.get(), index, value));
     return *this;
   }
+  Statement& bind_null(int index) {
+    check(sqlite3_bind_null(stmt_.get(), index));
+    return *this;
+  }
   Statement& bind(int index, std::string_view value) {
     check(sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
     return *this;
@@ -50,6 +54,7 @@ class Statement {
     while (step()) {
     }
   }
+  [[nodiscard]] bool is_null(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
   [[nodiscard]] int64_t int64(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
   [[nodiscard]] std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_.get(), col);

@@ -1,0 +1,40 @@
+#include "csv_export.hpp"
+
+namespace kazasu::attendance {
+namespace {
+
+// RFC 4180: quote a cell holding a comma, quote or line break, doubling quotes.
+// Cells starting with = + - @ get a leading quote mark so a spreadsheet does
+// not run a staff-typed value as a formula.
+std::string cell(const std::string& v) {
+  std::string s = v;
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s = "'" + s;
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string export_csv(const std::vector<Effective>& rows, const std::function<Pattern(const std::string&)>& pattern_of,
+                       int32_t off) {
+  std::string out = "staff,date,in,out,worked,overtime\r\n";
+  for (const auto& r : rows) {
+    out += cell(r.staff) + "," + format_day(r.day) + "," + station_minute(r.in_ms, off) + ",";
+    if (r.out_ms) {
+      int64_t overtime = 0;
+      for (const auto& p : split_shift(r.in_ms, *r.out_ms, pattern_of(r.staff), off)) overtime += p.overtime_ms;
+      out += station_minute(*r.out_ms, off) + "," + hours_text(*r.out_ms - r.in_ms) + "," + hours_text(overtime);
+    } else {
+      out += ",,";
+    }
+    out += "\r\n";
+  }
+  return out;
+}
+
+}  // namespace kazasu::attendance

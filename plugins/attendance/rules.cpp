@@ -1,0 +1,257 @@
+#include "rules.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace kazasu::attendance {
+namespace {
+
+// Floor division: instants before a station midnight belong to the day before,
+// also for negative values.
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+
+bool digits(const std::string& s, std::initializer_list<size_t> at) {
+  for (const size_t i : at) {
+    if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
+int month_index(const std::string& month) {
+  return std::stoi(month.substr(0, 4)) * 12 + std::stoi(month.substr(5, 2)) - 1;
+}
+
+std::string month_from_index(int idx) {
+  char out[16];
+  std::snprintf(out, sizeof out, "%04d-%02d", idx / 12, idx % 12 + 1);
+  return out;
+}
+
+int64_t total(const std::map<std::string, int64_t>& by_month, const std::string& month) {
+  const auto it = by_month.find(month);
+  return it != by_month.end() ? it->second : 0;
+}
+
+double as_hours(int64_t ms) {
+  return static_cast<double>(ms) / static_cast<double>(kMsPerHour);
+}
+
+}  // namespace
+
+std::optional<SectionType> parse_section_type(const std::string& s) {
+  if (s == "ordinary") return SectionType::ordinary;
+  if (s == "external") return SectionType::external;
+  return std::nullopt;
+}
+
+const char* to_string(SectionType t) {
+  return t == SectionType::external ? "external" : "ordinary";
+}
+
+std::optional<int> parse_hhmm(const std::string& s) {
+  if (s.size() != 5 || s[2] != ':' || !digits(s, {0, 1, 3, 4})) return std::nullopt;
+  const int h = std::stoi(s.substr(0, 2));
+  const int m = std::stoi(s.substr(3, 2));
+  if (h > 23 || m > 59) return std::nullopt;
+  return h * 60 + m;
+}
+
+std::string format_hhmm(int minutes) {
+  char out[16];
+  std::snprintf(out, sizeof out, "%02d:%02d", (minutes / 60) % 100, minutes % 60);
+  return out;
+}
+
+std::optional<Pattern> make_pattern(const std::string& start, const std::string& end) {
+  const auto s = parse_hhmm(start);
+  const auto e = parse_hhmm(end);
+  if (!s || !e || *e <= *s) return std::nullopt;
+  return Pattern{*s, *e};
+}
+
+int64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+Civil civil_from_days(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  return Civil{static_cast<int>(yoe + era * 400) + (m <= 2 ? 1 : 0), m, d};
+}
+
+int64_t station_day_number(int64_t unix_ms, int32_t off) {
+  return floor_div(unix_ms + static_cast<int64_t>(off) * 1000, kMsPerDay);
+}
+
+int64_t station_midnight_ms(int64_t day, int32_t off) {
+  return day * kMsPerDay - static_cast<int64_t>(off) * 1000;
+}
+
+std::string format_day(int64_t day) {
+  const Civil c = civil_from_days(day);
+  char out[32];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02d", c.y, c.m, c.d);
+  return out;
+}
+
+std::string station_day(int64_t unix_ms, int32_t off) {
+  return format_day(station_day_number(unix_ms, off));
+}
+
+std::string station_month(int64_t unix_ms, int32_t off) {
+  return station_day(unix_ms, off).substr(0, 7);
+}
+
+std::string station_rfc3339(int64_t unix_ms, int32_t off) {
+  const int64_t day = station_day_number(unix_ms, off);
+  const int64_t sec = floor_div(unix_ms - station_midnight_ms(day, off), 1000);
+  const int a = off < 0 ? -off : off;
+  char out[64];
+  std::snprintf(out, sizeof out, "%sT%02d:%02d:%02d%c%02d:%02d", format_day(day).c_str(), static_cast<int>(sec / 3600),
+                static_cast<int>(sec / 60 % 60), static_cast<int>(sec % 60), off < 0 ? '-' : '+', a / 3600,
+                a % 3600 / 60);
+  return out;
+}
+
+std::string station_minute(int64_t unix_ms, int32_t off) {
+  const std::string t = station_rfc3339(unix_ms, off);
+  return t.substr(0, 10) + " " + t.substr(11, 5);
+}
+
+std::optional<int64_t> parse_day(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !digits(s, {0, 1, 2, 3, 5, 6, 8, 9})) return std::nullopt;
+  const int y = std::stoi(s.substr(0, 4));
+  const int m = std::stoi(s.substr(5, 2));
+  const int d = std::stoi(s.substr(8, 2));
+  if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  const int64_t n = days_from_civil(y, m, d);
+  const Civil back = civil_from_days(n);  // 2027-02-29 comes back as March: not a real day
+  if (back.m != m || back.d != d) return std::nullopt;
+  return n;
+}
+
+bool valid_month(const std::string& s) {
+  if (s.size() != 7 || s[4] != '-' || !digits(s, {0, 1, 2, 3, 5, 6})) return false;
+  const int m = std::stoi(s.substr(5, 2));
+  return m >= 1 && m <= 12;
+}
+
+std::string add_months(const std::string& month, int n) {
+  return month_from_index(month_index(month) + n);
+}
+
+int fiscal_year(const std::string& month) {
+  const int y = std::stoi(month.substr(0, 4));
+  return std::stoi(month.substr(5, 2)) >= 4 ? y : y - 1;
+}
+
+std::vector<std::string> fiscal_year_months(int fy) {
+  std::vector<std::string> out;
+  for (int i = 0; i < 12; ++i) out.push_back(month_from_index(fy * 12 + 3 + i));
+  return out;
+}
+
+std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t off) {
+  std::vector<DayPiece> pieces;
+  for (int64_t t = in_ms; t < out_ms;) {
+    const int64_t day = station_day_number(t, off);
+    const int64_t midnight = station_midnight_ms(day, off);
+    const int64_t end = std::min(out_ms, midnight + kMsPerDay);
+    DayPiece p{day, end - t, end - t};
+    const int64_t wd = (day % 7 + 11) % 7;  // 1970-01-01 was a Thursday; 0 is Sunday
+    if (wd != 0 && wd != 6) {
+      const int64_t regular_from = midnight + pattern.start_min * kMsPerMinute;
+      const int64_t regular_to = midnight + pattern.end_min * kMsPerMinute;
+      p.overtime_ms -= std::max<int64_t>(0, std::min(end, regular_to) - std::max(t, regular_from));
+    }
+    pieces.push_back(p);
+    t = end;
+  }
+  return pieces;
+}
+
+std::vector<Check> evaluate_limits(SectionType type, const std::map<std::string, int64_t>& by_month,
+                                   const std::string& month, const Limits& limits) {
+  std::vector<Check> checks;
+  const int fy = fiscal_year(month);
+  const std::string fy_name = "FY" + std::to_string(fy);
+  int64_t year_ms = 0;
+  int months_over_standard = 0;
+  const int standard = type == SectionType::external ? limits.external_standard_h : limits.ordinary_month_h;
+  for (const auto& m : fiscal_year_months(fy)) {
+    year_ms += total(by_month, m);
+    if (total(by_month, m) > standard * kMsPerHour) ++months_over_standard;
+  }
+  const int64_t month_ms = total(by_month, month);
+  if (type == SectionType::ordinary) {
+    checks.push_back({"monthly_limit", month, as_hours(month_ms), limits.ordinary_month_h,
+                      month_ms > limits.ordinary_month_h * kMsPerHour});
+    checks.push_back({"yearly_limit", fy_name, as_hours(year_ms), limits.ordinary_year_h,
+                      year_ms > limits.ordinary_year_h * kMsPerHour});
+    return checks;
+  }
+  checks.push_back({"monthly_standard", month, as_hours(month_ms), limits.external_standard_h,
+                    month_ms > limits.external_standard_h * kMsPerHour});
+  checks.push_back({"monthly_limit", month, as_hours(month_ms), limits.external_month_h,
+                    month_ms >= limits.external_month_h * kMsPerHour});
+  checks.push_back({"yearly_limit", fy_name, as_hours(year_ms), limits.external_year_h,
+                    year_ms > limits.external_year_h * kMsPerHour});
+  checks.push_back({"months_over_standard", fy_name, static_cast<double>(months_over_standard),
+                    limits.external_months_over_standard, months_over_standard > limits.external_months_over_standard});
+  // Every 2- to 6-month window that contains `month`, since a correction can
+  // change a past month and so windows ending after it.
+  for (int n = 2; n <= 6; ++n) {
+    for (int last = 0; last < n; ++last) {
+      const std::string to = add_months(month, last);
+      const std::string from = add_months(to, -(n - 1));
+      int64_t sum = 0;
+      for (int i = 0; i < n; ++i) sum += total(by_month, add_months(from, i));
+      checks.push_back({"average_limit", from + ".." + to, as_hours(sum) / n, limits.external_average_h,
+                        sum > static_cast<int64_t>(limits.external_average_h) * n * kMsPerHour});
+    }
+  }
+  return checks;
+}
+
+std::optional<int64_t> short_rest(std::optional<int64_t> previous_out_ms, int64_t in_ms, int rest_hours) {
+  if (!previous_out_ms) return std::nullopt;
+  const int64_t rest = in_ms - *previous_out_ms;
+  if (rest >= rest_hours * kMsPerHour) return std::nullopt;
+  return std::max<int64_t>(0, rest);
+}
+
+int64_t auto_close_due(int64_t in_ms, int close_hour, int after_h, int32_t off) {
+  const int64_t earliest = in_ms + after_h * kMsPerHour;
+  const int64_t day = station_day_number(earliest, off);
+  int64_t due = station_midnight_ms(day, off) + close_hour * kMsPerHour;
+  if (due < earliest) due += kMsPerDay;
+  return due;
+}
+
+int64_t auto_close_out(int64_t in_ms, const Pattern& pattern, int32_t off) {
+  const int64_t end = station_midnight_ms(station_day_number(in_ms, off), off) + pattern.end_min * kMsPerMinute;
+  return std::max(in_ms, end);
+}
+
+std::string hours_text(int64_t ms) {
+  const int64_t hundredths = (ms * 100 + kMsPerHour / 2) / kMsPerHour;
+  char out[32];
+  std::snprintf(out, sizeof out, "%lld.%02lld", static_cast<long long>(hundredths / 100),
+                static_cast<long long>(hundredths % 100));
+  return out;
+}
+
+}  // namespace kazasu::attendance

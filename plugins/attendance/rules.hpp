@@ -1,0 +1,122 @@
+// Attendance rules as pure functions of times and totals: station-time days,
+// months and fiscal years, overtime of a shift, the limits of domain.md §4,
+// rest between shifts and the missing-clock-out rule. No clock and no
+// database here, so every boundary can be tested with plain numbers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kazasu::attendance {
+
+constexpr int64_t kMsPerMinute = 60'000;
+constexpr int64_t kMsPerHour = 60 * kMsPerMinute;
+constexpr int64_t kMsPerDay = 24 * kMsPerHour;
+
+/** Regular working hours of a day, in minutes after station midnight. */
+struct Pattern {
+  int start_min = 8 * 60 + 30;  // 08:30-17:15: the usual municipal pattern
+  int end_min = 17 * 60 + 15;
+};
+
+enum class SectionType { ordinary, external };
+
+std::optional<SectionType> parse_section_type(const std::string& s);
+const char* to_string(SectionType t);
+
+/** "HH:MM" (00:00-23:59) to minutes after midnight. */
+std::optional<int> parse_hhmm(const std::string& s);
+std::string format_hhmm(int minutes);
+/** A pattern whose end is after its start on the same day. */
+std::optional<Pattern> make_pattern(const std::string& start, const std::string& end);
+
+/** Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
+int64_t days_from_civil(int y, int m, int d);
+struct Civil {
+  int y;
+  int m;
+  int d;
+};
+Civil civil_from_days(int64_t days);
+
+/** Station-time day number (days since epoch) of an instant. */
+int64_t station_day_number(int64_t unix_ms, int32_t utc_offset_seconds);
+/** YYYY-MM-DD in station time. */
+std::string station_day(int64_t unix_ms, int32_t utc_offset_seconds);
+/** YYYY-MM in station time. */
+std::string station_month(int64_t unix_ms, int32_t utc_offset_seconds);
+/** RFC 3339 with the station's offset, seconds precision. */
+std::string station_rfc3339(int64_t unix_ms, int32_t utc_offset_seconds);
+/** "YYYY-MM-DD HH:MM" in station time, for CSV cells a spreadsheet reads as a time. */
+std::string station_minute(int64_t unix_ms, int32_t utc_offset_seconds);
+/** Unix ms of station midnight starting day number `day`. */
+int64_t station_midnight_ms(int64_t day, int32_t utc_offset_seconds);
+
+std::string format_day(int64_t day);
+/** Day number of a real calendar date written YYYY-MM-DD. */
+std::optional<int64_t> parse_day(const std::string& s);
+/** True for YYYY-MM with a month 01-12. */
+bool valid_month(const std::string& s);
+/** `month` moved by `n` months (negative goes back). */
+std::string add_months(const std::string& month, int n);
+/** The fiscal year (April to March, as municipalities define "1 year") a month falls in. */
+int fiscal_year(const std::string& month);
+/** The twelve months of fiscal year `fy`, April first. */
+std::vector<std::string> fiscal_year_months(int fy);
+
+/** The part of a shift that falls on one station day. */
+struct DayPiece {
+  int64_t day = 0;
+  int64_t worked_ms = 0;
+  int64_t overtime_ms = 0;
+};
+
+/**
+ * Splits a shift at station midnights. Overtime is the work outside the
+ * pattern's hours on a weekday, and all work on a Saturday or Sunday
+ * (national holidays are not known to the plugin).
+ */
+std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t utc_offset_seconds);
+
+/** Limits in hours; defaults from domain.md §4 (人事院規則15-14, 36協定 special clause). */
+struct Limits {
+  int ordinary_month_h = 45;
+  int ordinary_year_h = 360;
+  int external_month_h = 100;  // "under 100 h": reaching it is a crossing
+  int external_year_h = 720;
+  int external_average_h = 80;  // over every 2- to 6-month window
+  int external_standard_h = 45;
+  int external_months_over_standard = 6;  // per fiscal year
+};
+
+/** One limit evaluated: `over` when the total is past it. */
+struct Check {
+  std::string kind;    // monthly_limit, yearly_limit, average_limit, monthly_standard, months_over_standard
+  std::string period;  // YYYY-MM, FY2026, or YYYY-MM..YYYY-MM for an average window
+  double value = 0;    // hours, or a count of months for months_over_standard
+  int limit = 0;
+  bool over = false;
+};
+
+/**
+ * Every limit that month `month` takes part in, from overtime per month
+ * (missing months count as zero).
+ */
+std::vector<Check> evaluate_limits(SectionType type, const std::map<std::string, int64_t>& overtime_ms_by_month,
+                                   const std::string& month, const Limits& limits);
+
+/** Rest between the previous clock-out and this clock-in, when shorter than `rest_hours`. */
+std::optional<int64_t> short_rest(std::optional<int64_t> previous_out_ms, int64_t in_ms, int rest_hours);
+
+/** When a shift still open is closed by rule: the first HH:00 at least `after_h` hours after clock-in. */
+int64_t auto_close_due(int64_t in_ms, int close_hour, int after_h, int32_t utc_offset_seconds);
+/** The clock-out a closed-by-rule shift gets: the pattern's end that day, never before clock-in. */
+int64_t auto_close_out(int64_t in_ms, const Pattern& pattern, int32_t utc_offset_seconds);
+
+/** Hours with two decimals, as text ("8.75"). */
+std::string hours_text(int64_t ms);
+
+}  // namespace kazasu::attendance

@@ -1,0 +1,253 @@
+#include "store.hpp"
+
+#include <array>
+
+#include <kazasu/sqlite.hpp>
+
+namespace kazasu::attendance {
+
+using db::exec;
+using db::SqlError;
+using db::Statement;
+namespace {
+
+// Migrations, in order; schema version N is the state after the first N steps.
+// Append only: stations upgrade from any shipped version.
+constexpr std::array<const char*, 1> kMigrations = {
+    // v1. Shifts and corrections are separate tables so a correction never
+    // rewrites what the reader recorded (an audit trail for approvals).
+    "CREATE TABLE staff ("
+    "  staff TEXT PRIMARY KEY,"
+    "  token TEXT UNIQUE,"
+    "  section TEXT NOT NULL,"
+    "  section_type TEXT NOT NULL,"
+    "  pattern_start INTEGER NOT NULL,"
+    "  pattern_end INTEGER NOT NULL,"
+    "  enrolled_ms INTEGER NOT NULL);"
+    "CREATE TABLE arms ("
+    "  reader TEXT PRIMARY KEY,"
+    "  staff TEXT NOT NULL,"
+    "  section TEXT NOT NULL,"
+    "  section_type TEXT NOT NULL,"
+    "  pattern_start INTEGER NOT NULL,"
+    "  pattern_end INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL);"
+    "CREATE TABLE shifts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  staff TEXT NOT NULL,"
+    "  in_ms INTEGER NOT NULL,"
+    "  in_reader TEXT NOT NULL,"
+    "  out_ms INTEGER,"
+    "  out_reader TEXT NOT NULL DEFAULT '',"
+    "  auto_closed INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX shifts_by_staff ON shifts (staff, in_ms);"
+    "CREATE INDEX shifts_open ON shifts (out_ms) WHERE out_ms IS NULL;"
+    "CREATE TABLE corrections ("
+    "  id INTEGER PRIMARY KEY,"
+    "  staff TEXT NOT NULL,"
+    "  day INTEGER NOT NULL,"
+    "  in_ms INTEGER NOT NULL,"
+    "  out_ms INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  approver TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL);"
+    "CREATE TABLE warned (staff TEXT NOT NULL, kind TEXT NOT NULL, period TEXT NOT NULL,"
+    "  PRIMARY KEY (staff, kind, period));"
+    "CREATE TABLE alerted (shift_id INTEGER PRIMARY KEY);"
+    "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+};
+
+Staff staff_from(const Statement& st, int first) {
+  return Staff{st.text(first), st.text(first + 1),
+               parse_section_type(st.text(first + 2)).value_or(SectionType::ordinary),
+               Pattern{static_cast<int>(st.int64(first + 3)), static_cast<int>(st.int64(first + 4))}};
+}
+
+constexpr const char* kShiftColumns =
+    "SELECT id, staff, in_ms, in_reader, out_ms, out_reader, auto_closed FROM shifts ";
+
+Shift shift_from(const Statement& st) {
+  Shift s{st.int64(0), st.text(1), st.int64(2), st.text(3), std::nullopt, st.text(5), st.int64(6) != 0};
+  if (!st.is_null(4)) s.out_ms = st.int64(4);
+  return s;
+}
+
+}  // namespace
+
+int Store::schema_version() const {
+  Statement st(db_, "PRAGMA user_version");
+  return st.step() ? static_cast<int>(st.int64(0)) : 0;
+}
+
+void Store::migrate() {
+  // A SAVEPOINT works inside the host's transaction and outside one, so a
+  // failed step never leaves a half-migrated file.
+  exec(db_, "SAVEPOINT attendance_migrate");
+  try {
+    const int from = schema_version();
+    if (from > static_cast<int>(kMigrations.size())) {
+      throw SqlError("the attendance database has schema version " + std::to_string(from) +
+                     ", newer than this plugin knows; install the newer plugin or restore a backup");
+    }
+    for (int v = from; v < static_cast<int>(kMigrations.size()); ++v) {
+      exec(db_, kMigrations[static_cast<size_t>(v)]);
+      exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+    }
+    exec(db_, "RELEASE attendance_migrate");
+  } catch (...) {
+    exec(db_, "ROLLBACK TO attendance_migrate; RELEASE attendance_migrate");
+    throw;
+  }
+}
+
+void Store::enroll(const Staff& s, std::string_view token, int64_t now_ms) {
+  Statement st(db_,
+               "INSERT INTO staff (staff, token, section, section_type, pattern_start, pattern_end, enrolled_ms) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (staff) DO UPDATE SET token = ?2, section = ?3, "
+               "section_type = ?4, pattern_start = ?5, pattern_end = ?6, enrolled_ms = ?7");
+  st.bind(1, s.staff).bind(2, token).bind(3, s.section).bind(4, std::string_view(to_string(s.section_type)));
+  st.bind(5, int64_t{s.pattern.start_min}).bind(6, int64_t{s.pattern.end_min}).bind(7, now_ms).run();
+}
+
+std::optional<Staff> Store::find_by_token(std::string_view token) const {
+  Statement st(db_, "SELECT staff, section, section_type, pattern_start, pattern_end FROM staff WHERE token = ?1");
+  st.bind(1, token);
+  if (!st.step()) return std::nullopt;
+  return staff_from(st, 0);
+}
+
+std::optional<Staff> Store::find_staff(std::string_view staff) const {
+  Statement st(db_, "SELECT staff, section, section_type, pattern_start, pattern_end FROM staff WHERE staff = ?1");
+  st.bind(1, staff);
+  if (!st.step()) return std::nullopt;
+  return staff_from(st, 0);
+}
+
+bool Store::unenroll(std::string_view staff) {
+  Statement st(db_, "DELETE FROM staff WHERE staff = ?1");
+  st.bind(1, staff).run();
+  return sqlite3_changes(db_) > 0;
+}
+
+void Store::arm(const Arm& a) {
+  Statement st(db_,
+               "INSERT OR REPLACE INTO arms (reader, staff, section, section_type, pattern_start, pattern_end, "
+               "expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  st.bind(1, a.reader).bind(2, a.staff.staff).bind(3, a.staff.section);
+  st.bind(4, std::string_view(to_string(a.staff.section_type)));
+  st.bind(5, int64_t{a.staff.pattern.start_min}).bind(6, int64_t{a.staff.pattern.end_min}).bind(7, a.expires_ms).run();
+}
+
+std::optional<Arm> Store::active_arm(std::string_view reader, int64_t now_ms) const {
+  Statement st(db_,
+               "SELECT staff, section, section_type, pattern_start, pattern_end, expires_ms FROM arms "
+               "WHERE reader = ?1 AND expires_ms > ?2");
+  st.bind(1, reader).bind(2, now_ms);
+  if (!st.step()) return std::nullopt;
+  return Arm{std::string(reader), staff_from(st, 0), st.int64(5)};
+}
+
+void Store::disarm(std::string_view reader) {
+  Statement st(db_, "DELETE FROM arms WHERE reader = ?1");
+  st.bind(1, reader).run();
+}
+
+std::optional<Shift> Store::open_shift(std::string_view staff) const {
+  Statement st(db_, std::string(kShiftColumns) + "WHERE staff = ?1 AND out_ms IS NULL ORDER BY in_ms DESC LIMIT 1");
+  st.bind(1, staff);
+  if (!st.step()) return std::nullopt;
+  return shift_from(st);
+}
+
+std::optional<Shift> Store::last_closed_shift(std::string_view staff) const {
+  Statement st(db_,
+               std::string(kShiftColumns) + "WHERE staff = ?1 AND out_ms IS NOT NULL ORDER BY out_ms DESC LIMIT 1");
+  st.bind(1, staff);
+  if (!st.step()) return std::nullopt;
+  return shift_from(st);
+}
+
+int64_t Store::clock_in(std::string_view staff, int64_t at_ms, std::string_view reader) {
+  Statement st(db_, "INSERT INTO shifts (staff, in_ms, in_reader) VALUES (?1, ?2, ?3)");
+  st.bind(1, staff).bind(2, at_ms).bind(3, reader).run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void Store::clock_out(int64_t shift_id, int64_t at_ms, std::string_view reader, bool auto_closed) {
+  Statement st(db_, "UPDATE shifts SET out_ms = ?2, out_reader = ?3, auto_closed = ?4 WHERE id = ?1");
+  st.bind(1, shift_id).bind(2, at_ms).bind(3, reader).bind(4, int64_t{auto_closed ? 1 : 0}).run();
+}
+
+std::vector<Shift> Store::open_shifts() const {
+  Statement st(db_, std::string(kShiftColumns) + "WHERE out_ms IS NULL ORDER BY in_ms, staff");
+  std::vector<Shift> out;
+  while (st.step()) out.push_back(shift_from(st));
+  return out;
+}
+
+std::vector<Shift> Store::shifts(std::string_view staff, int64_t from_ms, int64_t to_ms) const {
+  Statement st(db_, std::string(kShiftColumns) +
+                        "WHERE (?1 = '' OR staff = ?1) AND in_ms >= ?2 AND in_ms < ?3 "
+                        "ORDER BY staff, in_ms");
+  st.bind(1, staff).bind(2, from_ms).bind(3, to_ms);
+  std::vector<Shift> out;
+  while (st.step()) out.push_back(shift_from(st));
+  return out;
+}
+
+int64_t Store::add_correction(const Correction& c) {
+  Statement st(db_,
+               "INSERT INTO corrections (staff, day, in_ms, out_ms, reason, approver, created_ms) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  st.bind(1, c.staff).bind(2, c.day).bind(3, c.in_ms).bind(4, c.out_ms).bind(5, c.reason).bind(6, c.approver);
+  st.bind(7, c.created_ms).run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+std::vector<Correction> Store::corrections(std::string_view staff, int64_t from_day, int64_t to_day) const {
+  Statement st(db_,
+               "SELECT id, staff, day, in_ms, out_ms, reason, approver, created_ms FROM corrections "
+               "WHERE (?1 = '' OR staff = ?1) AND day >= ?2 AND day < ?3 ORDER BY id");
+  st.bind(1, staff).bind(2, from_day).bind(3, to_day);
+  std::vector<Correction> out;
+  while (st.step()) {
+    out.push_back(Correction{st.int64(0), st.text(1), st.int64(2), st.int64(3), st.int64(4), st.text(5), st.text(6),
+                             st.int64(7)});
+  }
+  return out;
+}
+
+bool Store::warned(std::string_view staff, std::string_view kind, std::string_view period) const {
+  Statement st(db_, "SELECT 1 FROM warned WHERE staff = ?1 AND kind = ?2 AND period = ?3");
+  st.bind(1, staff).bind(2, kind).bind(3, period);
+  return st.step();
+}
+
+void Store::set_warned(std::string_view staff, std::string_view kind, std::string_view period, bool on) {
+  Statement st(db_, on ? "INSERT OR IGNORE INTO warned (staff, kind, period) VALUES (?1, ?2, ?3)"
+                       : "DELETE FROM warned WHERE staff = ?1 AND kind = ?2 AND period = ?3");
+  st.bind(1, staff).bind(2, kind).bind(3, period).run();
+}
+
+bool Store::alerted(int64_t shift_id) const {
+  Statement st(db_, "SELECT 1 FROM alerted WHERE shift_id = ?1");
+  st.bind(1, shift_id);
+  return st.step();
+}
+
+void Store::set_alerted(int64_t shift_id) {
+  Statement st(db_, "INSERT OR IGNORE INTO alerted (shift_id) VALUES (?1)");
+  st.bind(1, shift_id).run();
+}
+
+bool Store::disaster() const {
+  Statement st(db_, "SELECT value FROM state WHERE key = 'disaster'");
+  return st.step() && st.int64(0) != 0;
+}
+
+void Store::set_disaster(bool on) {
+  Statement st(db_, "INSERT OR REPLACE INTO state (key, value) VALUES ('disaster', ?1)");
+  st.bind(1, int64_t{on ? 1 : 0}).run();
+}
+
+}  // namespace kazasu::attendance

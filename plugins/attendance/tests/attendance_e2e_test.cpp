@@ -1,0 +1,243 @@
+// The attendance plugin as the real .so in a real kazasud with simulated wall
+// readers (a staff badge by UID and a My Number Card), a real mosquitto, and
+// the daemon's settable clock moved across day, month and fiscal-year ends.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "broker.hpp"
+#include "daemon.hpp"
+#include "process.hpp"
+#include "subscriber.hpp"
+
+namespace kazasu {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+const std::string kRoot = "kazasu/v1/test-city/station-1/";
+
+const std::string kReaders = R"(
+[diagnostics]
+settable_clock = true
+
+[readers.door-1]
+driver = "sim"
+plugins = ["attendance"]
+accept = ["jpki", "uid"]
+
+[sim.cards.badge]
+kind = "uid"
+uid = "04A1B2C3"
+
+[sim.cards.alice]
+kind = "jpki"
+serial = "0x1A2B3C4D"
+)";
+
+class AttendanceEndToEnd : public ::testing::Test {
+ protected:
+  // Day boundaries are in Japan time: the daemon takes its offset from TZ.
+  void start(const std::string& plugin_config) {
+    setenv("TZ", "Asia/Tokyo", 1);
+    broker_ = std::make_unique<test::Broker>(dir_.path() / "broker");
+    const std::string extra = "[plugins.attendance]\n[plugins.attendance.config]\n" + plugin_config + "\n" + kReaders;
+    daemon_ = std::make_unique<test::Daemon>(dir_.path(), test::daemon_config(dir_.path(), broker_->uri(), extra));
+    pc_ = std::make_unique<test::Subscriber>(broker_->uri(), "kazasu/v1/#");
+    ASSERT_TRUE(pc_->next("/status", 5s)) << daemon_->log();
+  }
+  void TearDown() override {
+    if (HasFailure() && daemon_) std::cerr << "kazasud log:\n" << daemon_->log();
+  }
+
+  void clock_set(const std::string& rfc3339) {
+    std::string out;
+    ASSERT_EQ(test::run({test::kazasuctl_path(), "--socket", (dir_.path() / "control.sock").string(), "clock", "set",
+                         rfc3339},
+                        out),
+              0)
+        << out;
+  }
+  json call(const std::string& name, const json& payload) {
+    char corr[32];
+    std::snprintf(corr, sizeof corr, "c%d", ++calls_);
+    pc_->publish(kRoot + "attendance/cmd/" + name, payload.dump(), kRoot + "replies/pc-1/" + name, corr);
+    auto m = pc_->next("/replies/pc-1/" + name, 5s);
+    if (!m) throw std::runtime_error("no reply to attendance/cmd/" + name);
+    return json::parse(m->payload);
+  }
+  json next(const std::string& event, std::chrono::milliseconds timeout = 5s) {
+    auto m = pc_->next("/attendance/" + event, timeout);
+    if (!m) throw std::runtime_error("no attendance/" + event + " message");
+    return json::parse(m->payload);
+  }
+  bool arrives(const std::string& event, std::chrono::milliseconds timeout) {
+    return pc_->next("/attendance/" + event, timeout).has_value();
+  }
+  // Enrolls `card` as `staff` by arming door-1 and tapping once.
+  void enroll(const std::string& staff, const std::string& card) {
+    const json r = call("enroll", json{{"staff", staff},
+                                       {"section", "general-affairs"},
+                                       {"section_type", "ordinary"},
+                                       {"pattern", {{"start", "08:30"}, {"end", "17:15"}}},
+                                       {"reader", "door-1"}});
+    ASSERT_EQ(r["ok"], true) << r.dump();
+    daemon_->tap("door-1", card);
+    ASSERT_EQ(next("enrolled")["staff"], staff);
+  }
+  static std::string time_of(const json& clock) { return clock["time"].get<std::string>(); }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::Broker> broker_;
+  std::unique_ptr<test::Daemon> daemon_;
+  std::unique_ptr<test::Subscriber> pc_;
+  int calls_ = 0;
+};
+
+TEST_F(AttendanceEndToEnd, BadgeEnrollsClocksInAndOutAndTheRosterIsRetained) {
+  start("");
+  clock_set("2027-04-05T08:20:00+09:00");
+  enroll("S001", "badge");
+  clock_set("2027-04-05T08:25:00+09:00");
+  const std::string id = daemon_->tap("door-1", "badge");
+  json c = next("clock");
+  EXPECT_EQ(c["id"], id);
+  EXPECT_EQ(c["direction"], "in");
+  EXPECT_EQ(c["staff"], "S001");
+  EXPECT_EQ(c["reader"], "door-1");
+  EXPECT_EQ(time_of(c).rfind("2027-04-05T08:25:", 0), 0u) << c.dump();
+
+  // Someone who subscribes later (the disaster desk) still sees who is in.
+  test::Subscriber desk(broker_->uri(), kRoot + "attendance/roster");
+  auto roster = desk.next("/attendance/roster", 5s);
+  ASSERT_TRUE(roster);
+  EXPECT_TRUE(roster->retained);
+  const json r = json::parse(roster->payload);
+  ASSERT_EQ(r["in"].size(), 1u);
+  EXPECT_EQ(r["in"][0]["staff"], "S001");
+  EXPECT_EQ(r["in"][0]["section"], "general-affairs");
+
+  daemon_->tap("door-1", "badge");  // seconds later: a double tap
+  EXPECT_EQ(next("ignored")["reason"], "double_tap");
+
+  clock_set("2027-04-05T18:15:00+09:00");
+  daemon_->tap("door-1", "badge");
+  c = next("clock");
+  EXPECT_EQ(c["direction"], "out");
+  EXPECT_EQ(c["overtime_h"].get<std::string>().substr(0, 3), "1.0") << c.dump();
+
+  const json e = call("export", json{{"month", "2027-04"}});
+  ASSERT_EQ(e["ok"], true) << e.dump();
+  const std::string csv = e["result"]["csv"];
+  EXPECT_EQ(csv.rfind("staff,date,in,out,worked,overtime\r\nS001,2027-04-05,2027-04-05 08:25,2027-04-05 18:15,", 0), 0u)
+      << csv;
+}
+
+TEST_F(AttendanceEndToEnd, MyNumberCardEnrolledByTokenIsClosedByRuleWhenTheClockPassesTheHour) {
+  start("");
+  clock_set("2027-03-31T09:00:00+09:00");
+  daemon_->tap("door-1", "alice");
+  const json u = next("unknown_card");
+  ASSERT_EQ(u["reason"], "not_enrolled");
+  const json r = call("enroll", json{{"staff", "S002"}, {"section", "schools"}, {"token", u["token"]}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  daemon_->tap("door-1", "alice");
+  EXPECT_EQ(next("clock")["direction"], "in");
+  EXPECT_FALSE(arrives("clock", 1500ms)) << "closed before its time";
+
+  clock_set("2027-04-01T05:00:30+09:00");  // across the fiscal-year end
+  const json c = next("clock");
+  EXPECT_EQ(c["direction"], "out");
+  EXPECT_EQ(c["auto_closed"], true);
+  EXPECT_EQ(c["reason"], "missing_clock_out");
+  EXPECT_EQ(c["time"], "2027-03-31T17:15:00+09:00");
+  EXPECT_EQ(c["reader"], "");  // a timer's outcome has no reader
+  EXPECT_EQ(next("roster")["in"].size(), 0u);
+
+  const json fix = call("correct", json{{"staff", "S002"},
+                                        {"date", "2027-03-31"},
+                                        {"in", "09:00"},
+                                        {"out", "19:15"},
+                                        {"reason", "forgot to tap out"},
+                                        {"approver", "M100"}});
+  ASSERT_EQ(fix["ok"], true) << fix.dump();
+  const json e = call("export", json{{"month", "2027-03"}});
+  EXPECT_EQ(e["result"]["csv"],
+            "staff,date,in,out,worked,overtime\r\n"
+            "S002,2027-03-31,2027-03-31 09:00,2027-03-31 19:15,10.25,2.00\r\n");
+}
+
+TEST_F(AttendanceEndToEnd, OpenShiftIsStillClosedByRuleAfterKazasudRestarts) {
+  start("");
+  clock_set("2028-02-28T08:50:00+09:00");
+  enroll("S001", "badge");
+  clock_set("2028-02-28T09:00:00+09:00");
+  daemon_->tap("door-1", "badge");
+  ASSERT_EQ(next("clock")["direction"], "in");
+  ASSERT_EQ(daemon_->stop(SIGTERM, 10s), 0);
+  daemon_->restart();                      // host timers are gone; the plugin re-arms from its database
+  clock_set("2028-02-29T05:00:30+09:00");  // the leap day
+  // Delivery is at least once: the clock-in may arrive again after the restart.
+  json c = next("clock");
+  while (c["direction"] == "in") c = next("clock");
+  EXPECT_EQ(c["auto_closed"], true);
+  EXPECT_EQ(c["time"], "2028-02-28T17:15:00+09:00");
+}
+
+TEST_F(AttendanceEndToEnd, NightShiftAcrossMarch31WarnsOnceInEachFiscalYear) {
+  start("ordinary_month_limit_h = 1\nordinary_year_limit_h = 2\n");
+  clock_set("2027-03-31T19:00:00+09:00");
+  enroll("S001", "badge");
+  clock_set("2027-03-31T20:00:00+09:00");
+  daemon_->tap("door-1", "badge");
+  ASSERT_EQ(next("clock")["direction"], "in");
+  clock_set("2027-04-01T07:00:00+09:00");
+  daemon_->tap("door-1", "badge");
+  ASSERT_EQ(next("clock")["direction"], "out");
+  std::vector<std::string> got;
+  for (int i = 0; i < 4; ++i) {
+    const json w = next("warning");
+    got.push_back(w["kind"].get<std::string>() + " " + w["period"].get<std::string>());
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"monthly_limit 2027-03", "monthly_limit 2027-04", "yearly_limit FY2026",
+                                           "yearly_limit FY2027"}));
+  EXPECT_FALSE(arrives("warning", 1000ms));
+}
+
+TEST_F(AttendanceEndToEnd, DisasterRosterShowsHoursOnDutyAndTheTimerRaisesTheAlert) {
+  start("duty_limit_h = 2\n");
+  clock_set("2027-04-05T07:50:00+09:00");
+  enroll("S001", "badge");
+  clock_set("2027-04-05T08:00:00+09:00");
+  daemon_->tap("door-1", "badge");
+  ASSERT_EQ(next("clock")["direction"], "in");
+  const json d = call("disaster", json{{"on", true}});
+  ASSERT_EQ(d["ok"], true) << d.dump();
+  json roster;
+  do {
+    roster = next("roster");
+  } while (roster["disaster"] != true);
+  ASSERT_EQ(roster["in"].size(), 1u);
+  EXPECT_TRUE(roster["in"][0].contains("hours_on_duty"));
+  EXPECT_FALSE(arrives("alert", 1000ms));
+
+  clock_set("2027-04-05T10:00:30+09:00");
+  const json a = next("alert");
+  EXPECT_EQ(a["staff"], "S001");
+  EXPECT_EQ(a["reason"], "continuous_duty");
+  EXPECT_EQ(a["limit_h"], 2);
+  EXPECT_GE(a["hours_on_duty"].get<double>(), 2.0);
+}
+
+}  // namespace
+}  // namespace kazasu

@@ -1,0 +1,338 @@
+// The plugin through its C ABI against a fake host with a set clock: enroll,
+// clock in and out, double taps, the roster, the missing-clock-out timer,
+// warnings once per crossing, rest, corrections, disaster alerts and export.
+#include <gtest/gtest.h>
+
+#include <kazasu/sqlite.hpp>
+#include "fake_host.hpp"
+
+namespace kazasu::attendance {
+
+using db::Statement;
+namespace {
+
+using nlohmann::json;
+using test::FakeHost;
+using test::jst;
+
+json enroll(FakeHost& h, const std::string& staff, const std::string& card, const std::string& type = "ordinary",
+            const std::string& section = "general-affairs") {
+  return h.command("enroll", json{{"staff", staff},
+                                  {"section", section},
+                                  {"section_type", type},
+                                  {"pattern", {{"start", "08:30"}, {"end", "17:15"}}},
+                                  {"token", FakeHost::token_of(card)}});
+}
+
+// Clocks a shift in and out by two taps at station times.
+void shift(FakeHost& h, const std::string& card, const std::string& in, const std::string& out) {
+  h.set_now(in);
+  ASSERT_EQ(h.tap(card), KAZASU_OK);
+  h.set_now(out);
+  ASSERT_EQ(h.tap(card), KAZASU_OK);
+}
+
+TEST(Enroll, ArmedReaderEnrollsTheNextIdentifiedTap) {
+  FakeHost h;
+  const json r = h.command("enroll", json{{"staff", "S001"},
+                                          {"section", "fire-hq"},
+                                          {"section_type", "external"},
+                                          {"pattern", {{"start", "09:00"}, {"end", "18:00"}}},
+                                          {"reader", "door-1"}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["result"]["armed"], true);
+  EXPECT_EQ(h.tap("x", "door-1", "read_failed"), KAZASU_OK);  // a failed read keeps the arm
+  EXPECT_EQ(h.last("enroll_refused")["reason"], "read_failed");
+  EXPECT_EQ(h.tap("badge-1", "door-1"), KAZASU_OK);
+  const json e = h.last("enrolled");
+  EXPECT_EQ(e["staff"], "S001");
+  EXPECT_EQ(e["section_type"], "external");
+  EXPECT_EQ(e["pattern"]["start"], "09:00");
+  EXPECT_EQ(e["token"], FakeHost::token_of("badge-1"));
+  EXPECT_TRUE(h.all("clock").empty());  // the enrolling tap is not a clock-in
+  h.set_now(h.now() + 5 * 60'000);
+  h.tap("badge-1", "door-1");
+  EXPECT_EQ(h.last("clock")["direction"], "in");
+}
+
+TEST(Enroll, ArmedReaderStillClocksColleaguesAndWaitsForTheNewCard) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  ASSERT_EQ(h.command("enroll", json{{"staff", "S002"}, {"section", "schools"}, {"reader", "door-1"}})["ok"], true);
+  h.tap("card-a", "door-1");
+  EXPECT_EQ(h.last("clock")["staff"], "S001");
+  EXPECT_TRUE(h.all("enrolled").size() == 1u);  // only the by-token one
+  h.tap("card-b", "door-1");
+  EXPECT_EQ(h.last("enrolled")["staff"], "S002");
+  EXPECT_EQ(h.last("enrolled")["token"], FakeHost::token_of("card-b"));
+}
+
+TEST(Enroll, ByTokenRefusesACardOfAnotherStaffMember) {
+  FakeHost h;
+  ASSERT_EQ(enroll(h, "S001", "card-a")["ok"], true);
+  const json r = enroll(h, "S002", "card-a");
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["code"], "already_enrolled");
+  EXPECT_EQ(
+      h.command("enroll", json{{"staff", "S3"}, {"section", "x"}, {"section_type", "weird"}, {"token", "ab"}})["code"],
+      "invalid_section_type");
+  EXPECT_EQ(h.command("unenroll", json{{"staff", "S001"}})["ok"], true);
+  h.tap("card-a");
+  EXPECT_EQ(h.last("unknown_card")["reason"], "not_enrolled");
+  EXPECT_EQ(h.last("unknown_card")["token"], FakeHost::token_of("card-a"));
+}
+
+TEST(Clock, TapsToggleInAndOutAndTheRosterFollows) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  h.set_now("2027-04-05 08:25");
+  h.tap("card-a", "city-hall-1");
+  json c = h.last("clock");
+  EXPECT_EQ(c["direction"], "in");
+  EXPECT_EQ(c["staff"], "S001");
+  EXPECT_EQ(c["reader"], "city-hall-1");
+  EXPECT_EQ(c["time"], "2027-04-05T08:25:00+09:00");
+  const test::Published& roster = h.published().back();
+  EXPECT_EQ(roster.event, "roster");
+  EXPECT_TRUE(roster.retained);
+  ASSERT_EQ(roster.fields["in"].size(), 1u);
+  EXPECT_EQ(roster.fields["in"][0]["section"], "general-affairs");
+  EXPECT_EQ(roster.fields["in"][0]["since"], "2027-04-05T08:25:00+09:00");
+  EXPECT_EQ(roster.fields["disaster"], false);
+  EXPECT_FALSE(roster.fields["in"][0].contains("hours_on_duty"));
+
+  h.set_now("2027-04-05 18:15");
+  h.tap("card-a", "city-hall-2");
+  c = h.last("clock");
+  EXPECT_EQ(c["direction"], "out");
+  EXPECT_EQ(c["worked_h"], "9.83");
+  EXPECT_EQ(c["overtime_h"], "1.08");  // 08:25-08:30 and 17:15-18:15
+  EXPECT_EQ(h.last("roster")["in"].size(), 0u);
+}
+
+TEST(Clock, DoubleTapWithinTheGapIsIgnoredNotAClockOut) {
+  FakeHost h(R"({"min_gap_s": 120})");
+  enroll(h, "S001", "card-a");
+  h.set_now("2027-04-05 08:30");
+  h.tap("card-a");
+  h.set_now(jst("2027-04-05 08:30") + 119'000);
+  h.tap("card-a");
+  const json i = h.last("ignored");
+  EXPECT_EQ(i["reason"], "double_tap");
+  EXPECT_EQ(i["seconds_since"], 119);
+  EXPECT_EQ(h.all("clock").size(), 1u);
+  EXPECT_EQ(h.last("roster")["in"].size(), 1u);
+  h.set_now("2027-04-05 17:30");
+  h.tap("card-a");
+  EXPECT_EQ(h.last("clock")["direction"], "out");
+  h.set_now(jst("2027-04-05 17:30") + 60'000);  // fumbling at the exit is not a new clock-in
+  h.tap("card-a");
+  EXPECT_EQ(h.all("ignored").size(), 2u);
+  EXPECT_EQ(h.all("clock").size(), 2u);
+}
+
+TEST(MissingClockOut, TimerClosesTheShiftByRuleAndFlagsIt) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  h.set_now("2027-04-05 08:30");
+  h.tap("card-a");
+  ASSERT_EQ(h.timers().count(1), 1u);
+  EXPECT_EQ(h.timers().at(1), jst("2027-04-06 05:00"));
+  h.set_now("2027-04-06 04:59");
+  EXPECT_EQ(h.all("clock").size(), 1u);
+  h.set_now("2027-04-06 05:00");
+  const json c = h.last("clock");
+  EXPECT_EQ(c["direction"], "out");
+  EXPECT_EQ(c["auto_closed"], true);
+  EXPECT_EQ(c["reason"], "missing_clock_out");
+  EXPECT_EQ(c["time"], "2027-04-05T17:15:00+09:00");
+  EXPECT_EQ(h.last("roster")["in"].size(), 0u);
+  EXPECT_EQ(h.timers().count(1), 0u);
+}
+
+TEST(MissingClockOut, TimerIsRearmedFromTheDatabaseAfterARestart) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  h.set_now("2027-04-05 08:30");
+  h.tap("card-a");
+  h.restart();
+  ASSERT_EQ(h.timers().count(1), 1u);
+  h.set_now("2027-04-06 06:00");
+  EXPECT_EQ(h.last("clock")["auto_closed"], true);
+}
+
+TEST(Overtime, MonthlyWarningIsPublishedOncePerCrossing) {
+  FakeHost h(R"({"auto_close_after_h": 30})");  // 24-hour shifts, not missing clock-outs
+  enroll(h, "S001", "card-a");
+  shift(h, "card-a", "2027-04-10 06:00", "2027-04-11 06:00");  // Saturday: 24 h overtime
+  EXPECT_TRUE(h.all("warning").empty());
+  shift(h, "card-a", "2027-04-17 06:00", "2027-04-18 06:00");  // 48 h > 45 h
+  ASSERT_EQ(h.all("warning").size(), 1u);
+  const json w = h.last("warning");
+  EXPECT_EQ(w["kind"], "monthly_limit");
+  EXPECT_EQ(w["period"], "2027-04");
+  EXPECT_EQ(w["limit"], 45);
+  EXPECT_DOUBLE_EQ(w["value"].get<double>(), 48.0);
+  shift(h, "card-a", "2027-04-24 06:00", "2027-04-24 10:00");
+  EXPECT_EQ(h.all("warning").size(), 1u);  // still over: no new warning
+}
+
+TEST(Overtime, ACorrectionBelowTheLimitEndsTheCrossingSoTheNextOneWarnsAgain) {
+  FakeHost h(R"({"ordinary_month_limit_h": 2})");
+  enroll(h, "S001", "card-a");
+  shift(h, "card-a", "2027-04-05 08:30", "2027-04-05 20:15");  // Monday: 3 h overtime
+  ASSERT_EQ(h.all("warning").size(), 1u);
+  const json fix = h.command("correct", json{{"staff", "S001"},
+                                             {"date", "2027-04-05"},
+                                             {"in", "08:30"},
+                                             {"out", "18:15"},
+                                             {"reason", "left at 18:15"},
+                                             {"approver", "M100"}});
+  ASSERT_EQ(fix["ok"], true) << fix.dump();
+  EXPECT_EQ(h.all("warning").size(), 1u);                      // 1 h now: under the limit, nothing to warn
+  shift(h, "card-a", "2027-04-06 08:30", "2027-04-06 19:15");  // 2 h more: 3 h again
+  ASSERT_EQ(h.all("warning").size(), 2u);
+  EXPECT_EQ(h.last("warning")["period"], "2027-04");
+}
+
+TEST(Overtime, NightShiftAcrossTheFiscalYearEndCountsInBothYears) {
+  FakeHost h(R"({"ordinary_month_limit_h": 5, "ordinary_year_limit_h": 6})");
+  enroll(h, "S001", "card-a");
+  // Wednesday 31 March 20:00 to Thursday 1 April 07:00: 4 h in FY2026, 7 h in FY2027.
+  shift(h, "card-a", "2027-03-31 20:00", "2027-04-01 07:00");
+  const auto w = h.all("warning");
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0]["kind"], "monthly_limit");
+  EXPECT_EQ(w[0]["period"], "2027-04");
+  EXPECT_EQ(w[1]["kind"], "yearly_limit");
+  EXPECT_EQ(w[1]["period"], "FY2027");
+  EXPECT_DOUBLE_EQ(w[1]["value"].get<double>(), 7.0);
+}
+
+TEST(Overtime, ExternalSectionWarnsAtItsOwnLimits) {
+  FakeHost h(R"({"external_standard_h": 2, "external_month_limit_h": 4})");
+  enroll(h, "F001", "card-f", "external", "fire-hq");
+  shift(h, "card-f", "2028-02-29 17:15", "2028-02-29 20:15");  // leap day, 3 h
+  ASSERT_EQ(h.all("warning").size(), 1u);
+  EXPECT_EQ(h.last("warning")["kind"], "monthly_standard");
+  EXPECT_EQ(h.last("warning")["period"], "2028-02");
+  EXPECT_EQ(h.last("warning")["section_type"], "external");
+  shift(h, "card-f", "2028-03-01 17:15", "2028-03-01 22:15");  // 5 h in March
+  bool monthly_limit = false;
+  for (const auto& w : h.all("warning")) monthly_limit |= w["kind"] == "monthly_limit" && w["period"] == "2028-03";
+  EXPECT_TRUE(monthly_limit);
+}
+
+TEST(Rest, ClockInTooSoonAfterClockOutIsFlagged) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  shift(h, "card-a", "2027-04-05 08:30", "2027-04-05 23:00");
+  h.set_now("2027-04-06 08:30");
+  h.tap("card-a");
+  const json c = h.last("clock");
+  EXPECT_EQ(c["short_rest"], true);
+  EXPECT_EQ(c["rest_h"], "9.50");
+  EXPECT_EQ(h.last("warning")["kind"], "short_rest");
+  h.set_now("2027-04-06 17:15");
+  h.tap("card-a");
+  h.set_now("2027-04-07 08:30");
+  h.tap("card-a");
+  EXPECT_EQ(h.last("clock")["short_rest"], false);
+}
+
+TEST(Corrections, AddARecordAndLeaveTheClockedShiftAsItWas) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  h.set_now("2027-04-05 08:30");
+  h.tap("card-a");
+  h.set_now("2027-04-06 05:00");  // closed by rule at 17:15
+  EXPECT_EQ(h.command("correct", json{{"staff", "S001"},
+                                      {"date", "2027-04-05"},
+                                      {"in", "08:30"},
+                                      {"out", "20:00"},
+                                      {"reason", "forgot"},
+                                      {"approver", "S001"}})["code"],
+            "self_approval");
+  const json r = h.command("correct", json{{"staff", "S001"},
+                                           {"date", "2027-04-05"},
+                                           {"in", "08:30"},
+                                           {"out", "20:00"},
+                                           {"reason", "forgot to tap out"},
+                                           {"approver", "M100"}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["result"]["overtime_h"], "2.75");
+  EXPECT_EQ(h.last("corrected")["approver"], "M100");
+  Statement st(h.db(), "SELECT out_ms, auto_closed FROM shifts");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.int64(0), jst("2027-04-05 17:15"));  // the original is untouched
+  EXPECT_EQ(st.int64(1), 1);
+  const json e = h.command("export", json{{"month", "2027-04"}});
+  EXPECT_EQ(e["result"]["csv"],
+            "staff,date,in,out,worked,overtime\r\n"
+            "S001,2027-04-05,2027-04-05 08:30,2027-04-05 20:00,11.50,2.75\r\n");
+  EXPECT_EQ(h.command("correct", json{{"staff", "S001"},
+                                      {"date", "2027-02-30"},
+                                      {"in", "08:30"},
+                                      {"out", "20:00"},
+                                      {"reason", "x"},
+                                      {"approver", "M100"}})["code"],
+            "invalid_date");
+}
+
+TEST(Disaster, RosterCarriesHoursOnDutyAndTheLimitRaisesOneAlert) {
+  FakeHost h(R"({"duty_limit_h": 22})");
+  enroll(h, "S001", "card-a");
+  enroll(h, "S002", "card-b");
+  h.set_now("2027-04-05 08:00");
+  h.tap("card-a");
+  h.set_now("2027-04-05 20:00");
+  h.tap("card-b");
+  ASSERT_EQ(h.command("disaster", json{{"on", true}})["ok"], true);
+  json roster = h.last("roster");
+  EXPECT_EQ(roster["disaster"], true);
+  ASSERT_EQ(roster["in"].size(), 2u);
+  EXPECT_DOUBLE_EQ(roster["in"][0]["hours_on_duty"].get<double>(), 12.0);
+  EXPECT_EQ(roster["in"][0]["over_limit"], false);
+  h.set_now("2027-04-05 20:15");  // the desk's view of hours on duty is refreshed by the timer
+  EXPECT_DOUBLE_EQ(h.last("roster")["in"][0]["hours_on_duty"].get<double>(), 12.2);
+  h.set_now("2027-04-06 05:59");  // past the auto-close hour: disaster duty stays open
+  EXPECT_EQ(h.all("clock").size(), 2u);
+  EXPECT_TRUE(h.all("alert").empty());
+  h.set_now("2027-04-06 06:00");  // S001's 22 h: the timer raises the alert
+  ASSERT_EQ(h.all("alert").size(), 1u);
+  EXPECT_EQ(h.last("alert")["staff"], "S001");
+  EXPECT_EQ(h.last("alert")["limit_h"], 22);
+  EXPECT_EQ(h.last("roster")["in"][0]["over_limit"], true);
+  EXPECT_EQ(h.all("clock").size(), 2u);
+  h.set_now("2027-04-06 06:30");
+  h.tap("card-a", "door-2");  // S001 leaves: no second alert
+  EXPECT_EQ(h.all("alert").size(), 1u);
+  roster = h.last("roster");
+  ASSERT_EQ(roster["in"].size(), 1u);
+  EXPECT_EQ(roster["in"][0]["staff"], "S002");
+  ASSERT_EQ(h.command("disaster", json{{"on", false}})["ok"], true);
+  EXPECT_FALSE(h.last("roster")["in"][0].contains("hours_on_duty"));
+}
+
+TEST(Export, MonthHasTheShiftsStartingInItInStationTime) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  shift(h, "card-a", "2027-04-30 22:00", "2027-05-01 06:00");  // Friday night into Saturday
+  shift(h, "card-a", "2027-05-06 08:30", "2027-05-06 17:15");
+  const json r = h.command("export", json{{"month", "2027-04"}});
+  ASSERT_EQ(r["ok"], true);
+  EXPECT_EQ(r["result"]["rows"], 1);
+  EXPECT_EQ(r["result"]["csv"],
+            "staff,date,in,out,worked,overtime\r\n"
+            "S001,2027-04-30,2027-04-30 22:00,2027-05-01 06:00,8.00,8.00\r\n");
+  EXPECT_EQ(h.command("export", json{{"month", "2027-5"}})["code"], "invalid_month");
+  EXPECT_EQ(h.command("export", json{{"month", "2027-05"}})["result"]["rows"], 1);
+}
+
+TEST(Config, AYearLimitBelowTheMonthLimitFailsCreate) {
+  EXPECT_THROW(FakeHost(R"({"ordinary_month_limit_h": 50, "ordinary_year_limit_h": 40})"), std::runtime_error);
+  EXPECT_NO_THROW(FakeHost(R"({"ordinary_month_limit_h": 40, "ordinary_year_limit_h": 40})"));
+}
+
+}  // namespace
+}  // namespace kazasu::attendance

@@ -1,0 +1,216 @@
+// The pure rules with fixed instants: Japan-time days, month and fiscal-year
+// ends, the leap day, overtime of midnight shifts, each limit of domain.md §4
+// on both sides of its boundary, rest between shifts and the auto-close rule.
+#include "rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include "csv_export.hpp"
+#include "fake_host.hpp"
+#include "records.hpp"
+
+namespace kazasu::attendance {
+namespace {
+
+using test::jst;
+constexpr int32_t kJst = 9 * 3600;
+constexpr int64_t kH = kMsPerHour;
+
+TEST(StationTime, DayChangesAtMidnightInJapanNotUtc) {
+  const int64_t midnight = jst("2027-04-01 00:00");
+  EXPECT_EQ(station_day(midnight, kJst), "2027-04-01");
+  EXPECT_EQ(station_day(midnight - 1, kJst), "2027-03-31");
+  EXPECT_EQ(station_day(midnight, 0), "2027-03-31");  // still the 31st in UTC
+  EXPECT_EQ(station_rfc3339(midnight + 90'000, kJst), "2027-04-01T00:01:30+09:00");
+  EXPECT_EQ(station_minute(midnight - 60'000, kJst), "2027-03-31 23:59");
+}
+
+TEST(StationTime, FiscalYearRunsFromAprilToMarch) {
+  EXPECT_EQ(fiscal_year("2027-03"), 2026);
+  EXPECT_EQ(fiscal_year("2027-04"), 2027);
+  EXPECT_EQ(fiscal_year("2028-01"), 2027);
+  const auto months = fiscal_year_months(2027);
+  ASSERT_EQ(months.size(), 12u);
+  EXPECT_EQ(months.front(), "2027-04");
+  EXPECT_EQ(months.back(), "2028-03");
+  EXPECT_EQ(add_months("2027-12", 1), "2028-01");
+  EXPECT_EQ(add_months("2027-01", -1), "2026-12");
+}
+
+TEST(StationTime, LeapDayIsARealDayOnlyInLeapYears) {
+  ASSERT_TRUE(parse_day("2028-02-29"));
+  EXPECT_FALSE(parse_day("2027-02-29"));
+  EXPECT_FALSE(parse_day("2100-02-29"));
+  EXPECT_EQ(*parse_day("2028-03-01") - *parse_day("2028-02-29"), 1);
+  EXPECT_EQ(station_day(jst("2028-02-29 23:59") + 60'000, kJst), "2028-03-01");
+  EXPECT_TRUE(valid_month("2028-02"));
+  EXPECT_FALSE(valid_month("2028-13"));
+}
+
+TEST(Overtime, WeekdayOvertimeIsTheWorkOutsideThePattern) {
+  // Monday: 08:00-19:15 against 08:30-17:15 is 0.5 h before and 2 h after.
+  const auto p = split_shift(jst("2027-04-05 08:00"), jst("2027-04-05 19:15"), Pattern{}, kJst);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].worked_ms, 11 * kH + 15 * kMsPerMinute);
+  EXPECT_EQ(p[0].overtime_ms, 2 * kH + 30 * kMsPerMinute);
+}
+
+TEST(Overtime, WeekendWorkIsAllOvertime) {
+  const auto p = split_shift(jst("2027-04-10 09:00"), jst("2027-04-10 12:00"), Pattern{}, kJst);  // Saturday
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].overtime_ms, 3 * kH);
+}
+
+TEST(Overtime, MidnightShiftIsSplitAtStationMidnight) {
+  // Wednesday 22:00 to Thursday 09:00: 2 h on the 7th, 8.5 h before 08:30 and 0.5 h regular on the 8th.
+  const auto p = split_shift(jst("2027-04-07 22:00"), jst("2027-04-08 09:00"), Pattern{}, kJst);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(format_day(p[0].day), "2027-04-07");
+  EXPECT_EQ(p[0].overtime_ms, 2 * kH);
+  EXPECT_EQ(format_day(p[1].day), "2027-04-08");
+  EXPECT_EQ(p[1].worked_ms, 9 * kH);
+  EXPECT_EQ(p[1].overtime_ms, 8 * kH + 30 * kMsPerMinute);
+}
+
+TEST(Overtime, LeapDayNightShiftCountsInFebruaryAndMarch) {
+  const auto p = split_shift(jst("2028-02-29 22:00"), jst("2028-03-01 02:00"), Pattern{}, kJst);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(format_day(p[0].day), "2028-02-29");
+  EXPECT_EQ(p[0].overtime_ms, 2 * kH);
+  EXPECT_EQ(format_day(p[1].day), "2028-03-01");
+  EXPECT_EQ(p[1].overtime_ms, 2 * kH);
+}
+
+const Check* find(const std::vector<Check>& checks, const std::string& kind, const std::string& period) {
+  for (const auto& c : checks) {
+    if (c.kind == kind && c.period == period) return &c;
+  }
+  return nullptr;
+}
+
+TEST(Limits, OrdinaryMonthIsOverOnlyPast45Hours) {
+  std::map<std::string, int64_t> m{{"2027-05", 45 * kH}};
+  auto c = evaluate_limits(SectionType::ordinary, m, "2027-05", Limits{});
+  ASSERT_TRUE(find(c, "monthly_limit", "2027-05"));
+  EXPECT_FALSE(find(c, "monthly_limit", "2027-05")->over);
+  m["2027-05"] += 1;
+  c = evaluate_limits(SectionType::ordinary, m, "2027-05", Limits{});
+  EXPECT_TRUE(find(c, "monthly_limit", "2027-05")->over);
+  EXPECT_EQ(find(c, "monthly_limit", "2027-05")->limit, 45);
+}
+
+TEST(Limits, OrdinaryYearSumsAprilToMarchOnly) {
+  std::map<std::string, int64_t> m;
+  for (const auto& month : fiscal_year_months(2027)) m[month] = 30 * kH;  // 360 h: at the limit
+  m["2027-03"] = 40 * kH;                                                 // fiscal 2026: must not count
+  m["2028-04"] = 40 * kH;                                                 // fiscal 2028: must not count
+  auto c = evaluate_limits(SectionType::ordinary, m, "2028-03", Limits{});
+  EXPECT_FALSE(find(c, "yearly_limit", "FY2027")->over);
+  EXPECT_DOUBLE_EQ(find(c, "yearly_limit", "FY2027")->value, 360.0);
+  m["2028-03"] += kMsPerMinute;
+  c = evaluate_limits(SectionType::ordinary, m, "2028-03", Limits{});
+  EXPECT_TRUE(find(c, "yearly_limit", "FY2027")->over);
+}
+
+TEST(Limits, ExternalMonthMustStayUnder100Hours) {
+  std::map<std::string, int64_t> m{{"2027-06", 100 * kH - kMsPerMinute}};
+  auto c = evaluate_limits(SectionType::external, m, "2027-06", Limits{});
+  EXPECT_FALSE(find(c, "monthly_limit", "2027-06")->over);
+  EXPECT_TRUE(find(c, "monthly_standard", "2027-06")->over);  // past 45 h
+  m["2027-06"] = 100 * kH;
+  c = evaluate_limits(SectionType::external, m, "2027-06", Limits{});
+  EXPECT_TRUE(find(c, "monthly_limit", "2027-06")->over);
+}
+
+TEST(Limits, ExternalYearIsOverPast720Hours) {
+  std::map<std::string, int64_t> m;
+  for (const auto& month : fiscal_year_months(2027)) m[month] = 60 * kH;  // 720 h
+  auto c = evaluate_limits(SectionType::external, m, "2027-09", Limits{});
+  EXPECT_FALSE(find(c, "yearly_limit", "FY2027")->over);
+  m["2027-09"] += kMsPerMinute;
+  c = evaluate_limits(SectionType::external, m, "2027-09", Limits{});
+  EXPECT_TRUE(find(c, "yearly_limit", "FY2027")->over);
+}
+
+TEST(Limits, ExternalAverageCoversEveryTwoToSixMonthWindow) {
+  std::map<std::string, int64_t> m{{"2027-04", 80 * kH}, {"2027-05", 80 * kH}};
+  auto c = evaluate_limits(SectionType::external, m, "2027-05", Limits{});
+  EXPECT_FALSE(find(c, "average_limit", "2027-04..2027-05")->over);  // exactly 80 h
+  m["2027-05"] += kMsPerMinute * 2;
+  c = evaluate_limits(SectionType::external, m, "2027-05", Limits{});
+  EXPECT_TRUE(find(c, "average_limit", "2027-04..2027-05")->over);
+  EXPECT_FALSE(find(c, "average_limit", "2027-03..2027-05")->over);  // 3 months: 53 h
+  // A six-month window across the fiscal-year end: 95 h a month from November to April.
+  std::map<std::string, int64_t> across;
+  for (int i = 0; i < 6; ++i) across[add_months("2026-11", i)] = 95 * kH;
+  across["2027-02"] = 0;
+  c = evaluate_limits(SectionType::external, across, "2027-04", Limits{});
+  EXPECT_FALSE(find(c, "average_limit", "2026-11..2027-04")->over);  // 475/6 = 79.2 h
+  ASSERT_TRUE(find(c, "average_limit", "2027-03..2027-04"));
+  EXPECT_TRUE(find(c, "average_limit", "2027-03..2027-04")->over);
+  across["2027-02"] = 95 * kH;
+  c = evaluate_limits(SectionType::external, across, "2027-04", Limits{});
+  EXPECT_TRUE(find(c, "average_limit", "2026-11..2027-04")->over);
+}
+
+TEST(Limits, ExternalAllowsSixMonthsOver45HoursAFiscalYear) {
+  std::map<std::string, int64_t> m;
+  const auto months = fiscal_year_months(2027);
+  for (int i = 0; i < 6; ++i) m[months[static_cast<size_t>(i * 2)]] = 46 * kH;
+  auto c = evaluate_limits(SectionType::external, m, "2027-04", Limits{});
+  EXPECT_FALSE(find(c, "months_over_standard", "FY2027")->over);
+  m["2028-03"] = 45 * kH + kMsPerMinute;  // the seventh, in March
+  c = evaluate_limits(SectionType::external, m, "2028-03", Limits{});
+  EXPECT_TRUE(find(c, "months_over_standard", "FY2027")->over);
+  EXPECT_DOUBLE_EQ(find(c, "months_over_standard", "FY2027")->value, 7.0);
+}
+
+TEST(Limits, ConfiguredLimitsReplaceTheDefaults) {
+  Limits l;
+  l.ordinary_month_h = 10;
+  const std::map<std::string, int64_t> m{{"2027-05", 11 * kH}};
+  EXPECT_TRUE(find(evaluate_limits(SectionType::ordinary, m, "2027-05", l), "monthly_limit", "2027-05")->over);
+}
+
+TEST(Rest, ShorterThanConfiguredHoursIsFlagged) {
+  const int64_t out = jst("2027-04-05 22:00");
+  EXPECT_EQ(short_rest(out, jst("2027-04-06 08:00"), 11), 10 * kH);
+  EXPECT_FALSE(short_rest(out, jst("2027-04-06 09:00"), 11));  // exactly 11 h is enough
+  EXPECT_FALSE(short_rest(std::nullopt, jst("2027-04-06 08:00"), 11));
+  EXPECT_FALSE(short_rest(out, jst("2027-04-06 08:00"), 9));
+}
+
+TEST(AutoClose, DueAtTheConfiguredHourOnceOpenLongEnough) {
+  EXPECT_EQ(auto_close_due(jst("2027-04-05 08:30"), 5, 16, kJst), jst("2027-04-06 05:00"));
+  EXPECT_EQ(auto_close_due(jst("2027-04-05 14:00"), 5, 16, kJst), jst("2027-04-07 05:00"));
+  EXPECT_EQ(auto_close_due(jst("2027-04-05 13:00"), 5, 16, kJst), jst("2027-04-06 05:00"));
+  EXPECT_EQ(auto_close_out(jst("2027-04-05 08:30"), Pattern{}, kJst), jst("2027-04-05 17:15"));
+  EXPECT_EQ(auto_close_out(jst("2027-04-05 20:00"), Pattern{}, kJst), jst("2027-04-05 20:00"));
+}
+
+TEST(Corrections, LatestCorrectionReplacesThatDayOnly) {
+  const std::vector<Shift> shifts{{1, "S1", jst("2027-04-05 08:30"), "d", jst("2027-04-05 17:15"), "d", false},
+                                  {2, "S1", jst("2027-04-06 08:30"), "d", jst("2027-04-06 17:15"), "", true}};
+  const int64_t day = *parse_day("2027-04-06");
+  const std::vector<Correction> fixes{{1, "S1", day, jst("2027-04-06 08:30"), jst("2027-04-06 19:00"), "r", "A", 0},
+                                      {2, "S1", day, jst("2027-04-06 08:30"), jst("2027-04-06 20:00"), "r", "A", 0}};
+  const auto e = apply_corrections(shifts, fixes, kJst);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_FALSE(e[0].corrected);
+  EXPECT_TRUE(e[1].corrected);
+  EXPECT_EQ(*e[1].out_ms, jst("2027-04-06 20:00"));
+}
+
+TEST(Export, CsvHasOneRowPerShiftWithHoursAndQuoting) {
+  const std::vector<Effective> rows{{"S1", *parse_day("2027-04-07"), jst("2027-04-07 22:00"), jst("2027-04-08 09:00")},
+                                    {"A,B", *parse_day("2027-04-08"), jst("2027-04-08 08:30"), std::nullopt}};
+  const std::string csv = export_csv(
+      rows, [](const std::string&) { return Pattern{}; }, kJst);
+  EXPECT_EQ(csv,
+            "staff,date,in,out,worked,overtime\r\n"
+            "S1,2027-04-07,2027-04-07 22:00,2027-04-08 09:00,11.00,10.50\r\n"
+            "\"A,B\",2027-04-08,2027-04-08 08:30,,,\r\n");
+}
+
+}  // namespace
+}  // namespace kazasu::attendance
