@@ -20,11 +20,16 @@ int main(int argc, char** argv) {
   int count = 50;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--reader") reader = argv[i + 1];
-    else if (a == "--level") level = argv[i + 1];
-    else if (a == "--count") count = std::stoi(argv[i + 1]);
-    else if (a == "--trust") trust = argv[i + 1];
-    else if (a == "--pin") pin = argv[i + 1];
+    if (a == "--reader")
+      reader = argv[i + 1];
+    else if (a == "--level")
+      level = argv[i + 1];
+    else if (a == "--count")
+      count = std::stoi(argv[i + 1]);
+    else if (a == "--trust")
+      trust = argv[i + 1];
+    else if (a == "--pin")
+      pin = argv[i + 1];
     else {
       std::cerr << "usage: kazasu-identify-bench --reader NAME --level fast|verified|possession --count N "
                    "--trust CA.pem [--pin 1234]\n";
@@ -39,7 +44,8 @@ int main(int argc, char** argv) {
   if (!trust.empty()) ic.trust_anchors = {trust};
   ic.pin_timeout_ms = 1000;
   ArmedPinSource pins(std::chrono::seconds(10));
-  IdentifierChain chain = make_identifier_chain(rc, ic, ic.trust_anchors.empty() ? nullptr : TrustStore::load(ic.trust_anchors), &pins);
+  IdentifierChain chain =
+      make_identifier_chain(rc, ic, ic.trust_anchors.empty() ? nullptr : TrustStore::load(ic.trust_anchors), &pins);
 
   pcsc::Context ctx;
   if (ctx.establish() != SCARD_S_SUCCESS) {

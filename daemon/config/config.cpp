@@ -66,10 +66,14 @@ fs::path resolve(const fs::path& base_dir, const std::string& p) {
 
 nlohmann::json to_json(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return n.as_string()->get();
-    case toml::node_type::integer: return n.as_integer()->get();
-    case toml::node_type::floating_point: return n.as_floating_point()->get();
-    case toml::node_type::boolean: return n.as_boolean()->get();
+    case toml::node_type::string:
+      return n.as_string()->get();
+    case toml::node_type::integer:
+      return n.as_integer()->get();
+    case toml::node_type::floating_point:
+      return n.as_floating_point()->get();
+    case toml::node_type::boolean:
+      return n.as_boolean()->get();
     case toml::node_type::array: {
       nlohmann::json a = nlohmann::json::array();
       for (const auto& item : *n.as_array()) a.push_back(to_json(item));
@@ -116,8 +120,8 @@ void read_station(TomlReader& r, const toml::table& root, const fs::path& base, 
       resolve(base, r.string(*t, "station", "secret_file", line, false).value_or("/etc/kazasu/site.secret"));
   s.control_socket =
       resolve(base, r.string(*t, "station", "control_socket", line, false).value_or("/run/kazasu/control.sock"));
-  s.plugin_dir = resolve(base, r.string(*t, "station", "plugin_dir", line, false)
-                                   .value_or(default_plugin_dir().string()));
+  s.plugin_dir =
+      resolve(base, r.string(*t, "station", "plugin_dir", line, false).value_or(default_plugin_dir().string()));
   if (auto lvl = r.choice(*t, "station", "log_level", {"error", "warning", "notice", "info", "debug"}, line, false)) {
     log::parse_level(*lvl, s.log_level);
   }
@@ -156,13 +160,14 @@ void read_mqtt(TomlReader& r, const toml::table& root, const fs::path& base, Con
     r.unknown_keys(*t, "mqtt",
                    {"uri", "client_id", "keepalive_s", "session_expiry_s", "max_command_bytes", "ca_file", "cert_file",
                     "key_file", "credentials_file"});
-    if (auto v = r.integer(*t, "mqtt", "session_expiry_s", 0, 7 * 86400)) cfg.mqtt.session_expiry_s = static_cast<int>(*v);
+    if (auto v = r.integer(*t, "mqtt", "session_expiry_s", 0, 7 * 86400))
+      cfg.mqtt.session_expiry_s = static_cast<int>(*v);
     if (auto v = r.integer(*t, "mqtt", "max_command_bytes", 64, 16 * 1024 * 1024)) {
       cfg.mqtt.max_command_bytes = static_cast<size_t>(*v);
     }
-    for (auto [key, dest] : {std::pair{"ca_file", &cfg.mqtt.ca_file}, std::pair{"cert_file", &cfg.mqtt.cert_file},
-                             std::pair{"key_file", &cfg.mqtt.key_file},
-                             std::pair{"credentials_file", &cfg.mqtt.credentials_file}}) {
+    for (auto [key, dest] :
+         {std::pair{"ca_file", &cfg.mqtt.ca_file}, std::pair{"cert_file", &cfg.mqtt.cert_file},
+          std::pair{"key_file", &cfg.mqtt.key_file}, std::pair{"credentials_file", &cfg.mqtt.credentials_file}}) {
       if (auto v = r.string(*t, "mqtt", key, line, false)) {
         *dest = resolve(base, *v);
         if (!fs::exists(*dest)) {
@@ -211,7 +216,8 @@ void read_plugins(TomlReader& r, const toml::table& root, Config& cfg) {
     const std::string name(k.str());
     const std::string prefix = "plugins." + name;
     if (!v.is_table()) {
-      r.error(TomlReader::line_of(v), prefix, std::string("expected a table, found ") + TomlReader::type_name(v.type()));
+      r.error(TomlReader::line_of(v), prefix,
+              std::string("expected a table, found ") + TomlReader::type_name(v.type()));
       continue;
     }
     const toml::table& t = *v.as_table();
@@ -341,7 +347,8 @@ void read_readers(TomlReader& r, const toml::table& root, Config& cfg) {
     rc.name = std::string(k.str());
     const std::string prefix = "readers." + rc.name;
     if (!v.is_table()) {
-      r.error(TomlReader::line_of(v), prefix, std::string("expected a table, found ") + TomlReader::type_name(v.type()));
+      r.error(TomlReader::line_of(v), prefix,
+              std::string("expected a table, found ") + TomlReader::type_name(v.type()));
       continue;
     }
     const toml::table& t = *v.as_table();
@@ -393,7 +400,8 @@ void read_sim_cards(TomlReader& r, const toml::table& root, Config& cfg) {
     c.name = std::string(k.str());
     const std::string prefix = "sim.cards." + c.name;
     if (!v.is_table()) {
-      r.error(TomlReader::line_of(v), prefix, std::string("expected a table, found ") + TomlReader::type_name(v.type()));
+      r.error(TomlReader::line_of(v), prefix,
+              std::string("expected a table, found ") + TomlReader::type_name(v.type()));
       continue;
     }
     const toml::table& t = *v.as_table();
@@ -425,7 +433,9 @@ void read_sim_cards(TomlReader& r, const toml::table& root, Config& cfg) {
 ConfigException::ConfigException(std::vector<ConfigError> errors)
     : std::runtime_error(join_errors(errors)), errors_(std::move(errors)) {}
 
-fs::path default_plugin_dir() { return KAZASU_DEFAULT_PLUGIN_DIR; }
+fs::path default_plugin_dir() {
+  return KAZASU_DEFAULT_PLUGIN_DIR;
+}
 
 Config load_config(const fs::path& file) {
   const std::string name = file.string();

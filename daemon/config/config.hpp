@@ -46,11 +46,11 @@ struct MqttConfig {
   std::string uri;
   std::string client_id;
   int keepalive_s = 30;
-  int session_expiry_s = 3600;          // broker keeps our subscription (commands) this long
-  size_t max_command_bytes = 64 * 1024;  // larger requests get `payload_too_large`
-  std::filesystem::path ca_file;         // TLS: trust anchors for the broker (ssl:// or mqtts://)
-  std::filesystem::path cert_file;       // TLS: optional client certificate ...
-  std::filesystem::path key_file;        // ... and its key
+  int session_expiry_s = 3600;             // broker keeps our subscription (commands) this long
+  size_t max_command_bytes = 64 * 1024;    // larger requests get `payload_too_large`
+  std::filesystem::path ca_file;           // TLS: trust anchors for the broker (ssl:// or mqtts://)
+  std::filesystem::path cert_file;         // TLS: optional client certificate ...
+  std::filesystem::path key_file;          // ... and its key
   std::filesystem::path credentials_file;  // owner-only TOML file with username and password
   std::string username;
   std::string password;
@@ -66,9 +66,9 @@ struct PluginConfig {
   std::string name;
   std::filesystem::path path;
   int budget_ms = 2000;
-  int line = 0;                              // line of [plugins.NAME]
+  int line = 0;                                        // line of [plugins.NAME]
   nlohmann::json settings = nlohmann::json::object();  // [plugins.NAME.config] as JSON
-  std::map<std::string, int> setting_lines;  // key -> line, for error messages
+  std::map<std::string, int> setting_lines;            // key -> line, for error messages
 };
 
 struct ReaderConfig {
@@ -95,9 +95,9 @@ struct IdentifyConfig {
 /** A simulated card, tapped with `kazasuctl tap --card NAME` on a sim reader. */
 struct SimCardConfig {
   std::string name;
-  std::string kind;     // "jpki", "freearea", "uid"
-  std::string issuer;   // certificate issuer DN or free-area AID
-  std::string subject;  // serial, free-area ID or UID
+  std::string kind;           // "jpki", "freearea", "uid"
+  std::string issuer;         // certificate issuer DN or free-area AID
+  std::string subject;        // serial, free-area ID or UID
   std::string result = "ok";  // or a failure reason the read ends with
   std::string message;
 };
@@ -112,7 +112,7 @@ struct Config {
   IdentifyConfig identify;
   std::map<std::string, SimCardConfig> sim_cards;
   std::filesystem::path stage_log;  // empty: off
-  bool settable_clock = false;       // tests only: `kazasuctl clock set` shifts the wall clock
+  bool settable_clock = false;      // tests only: `kazasuctl clock set` shifts the wall clock
 };
 
 /** Reads and validates a config file; throws ConfigException listing every problem. */

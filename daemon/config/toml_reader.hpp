@@ -2,12 +2,12 @@
 // ConfigError instead of stopping at the first one.
 #pragma once
 
+#include <toml++/toml.h>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "config/config.hpp"
@@ -26,8 +26,8 @@ class TomlReader {
 
   /** A sub-table; reports a wrong type. nullptr when absent or wrong. */
   const toml::table* table(const toml::table& t, std::string_view prefix, std::string_view key);
-  std::optional<std::string> string(const toml::table& t, std::string_view prefix, std::string_view key,
-                                    int table_line, bool required);
+  std::optional<std::string> string(const toml::table& t, std::string_view prefix, std::string_view key, int table_line,
+                                    bool required);
   std::optional<int64_t> integer(const toml::table& t, std::string_view prefix, std::string_view key, int64_t min,
                                  int64_t max);
   std::optional<std::vector<std::string>> string_list(const toml::table& t, std::string_view prefix,

@@ -3,9 +3,9 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <string>
 #include <cstdio>
 #include <ctime>
+#include <string>
 
 namespace kazasu::clock {
 
@@ -18,7 +18,9 @@ int64_t now_unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + g_offset_ms.load();
 }
 
-void set_offset_ms(int64_t offset_ms) { g_offset_ms.store(offset_ms); }
+void set_offset_ms(int64_t offset_ms) {
+  g_offset_ms.store(offset_ms);
+}
 
 bool parse_rfc3339(const std::string& text, int64_t& unix_ms) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, n = 0;
@@ -72,16 +74,18 @@ std::tm local_tm(int64_t unix_ms) {
 }
 }  // namespace
 
-int32_t utc_offset_seconds(int64_t unix_ms) { return static_cast<int32_t>(local_tm(unix_ms).tm_gmtoff); }
+int32_t utc_offset_seconds(int64_t unix_ms) {
+  return static_cast<int32_t>(local_tm(unix_ms).tm_gmtoff);
+}
 
 std::string rfc3339(int64_t unix_ms) {
   const std::tm tm = local_tm(unix_ms);
   const long off = tm.tm_gmtoff;
   const long off_abs = off < 0 ? -off : off;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02ld:%02ld", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000),
-                off < 0 ? '-' : '+', off_abs / 3600, (off_abs % 3600) / 60);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02ld:%02ld", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000), off < 0 ? '-' : '+',
+                off_abs / 3600, (off_abs % 3600) / 60);
   return buf;
 }
 

@@ -10,14 +10,22 @@ std::atomic<Level> g_level{Level::info};
 std::mutex g_write_mutex;
 }  // namespace
 
-void set_level(Level l) { g_level.store(l); }
-Level level() { return g_level.load(); }
-bool enabled(Level l) { return static_cast<int>(l) <= static_cast<int>(g_level.load()); }
+void set_level(Level l) {
+  g_level.store(l);
+}
+Level level() {
+  return g_level.load();
+}
+bool enabled(Level l) {
+  return static_cast<int>(l) <= static_cast<int>(g_level.load());
+}
 
 bool parse_level(std::string_view text, Level& out) {
-  static constexpr std::pair<std::string_view, Level> kNames[] = {
-      {"error", Level::error}, {"warning", Level::warning}, {"notice", Level::notice},
-      {"info", Level::info},   {"debug", Level::debug}};
+  static constexpr std::pair<std::string_view, Level> kNames[] = {{"error", Level::error},
+                                                                  {"warning", Level::warning},
+                                                                  {"notice", Level::notice},
+                                                                  {"info", Level::info},
+                                                                  {"debug", Level::debug}};
   for (const auto& [name, lvl] : kNames) {
     if (text == name) {
       out = lvl;

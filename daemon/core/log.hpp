@@ -55,14 +55,24 @@ void emit(Level lvl, std::string_view message, const Fields&... fields) {
 }
 
 template <class... F>
-void error(std::string_view m, const F&... f) { emit(Level::error, m, f...); }
+void error(std::string_view m, const F&... f) {
+  emit(Level::error, m, f...);
+}
 template <class... F>
-void warning(std::string_view m, const F&... f) { emit(Level::warning, m, f...); }
+void warning(std::string_view m, const F&... f) {
+  emit(Level::warning, m, f...);
+}
 template <class... F>
-void notice(std::string_view m, const F&... f) { emit(Level::notice, m, f...); }
+void notice(std::string_view m, const F&... f) {
+  emit(Level::notice, m, f...);
+}
 template <class... F>
-void info(std::string_view m, const F&... f) { emit(Level::info, m, f...); }
+void info(std::string_view m, const F&... f) {
+  emit(Level::info, m, f...);
+}
 template <class... F>
-void debug(std::string_view m, const F&... f) { emit(Level::debug, m, f...); }
+void debug(std::string_view m, const F&... f) {
+  emit(Level::debug, m, f...);
+}
 
 }  // namespace kazasu::log

@@ -6,7 +6,9 @@ namespace kazasu {
 namespace {
 // Microseconds between two stages, or -1 when either was not recorded (a
 // message loaded from the outbox after a restart has no timings).
-int64_t us(int64_t from_ns, int64_t to_ns) { return (from_ns == 0 || to_ns == 0) ? -1 : (to_ns - from_ns) / 1000; }
+int64_t us(int64_t from_ns, int64_t to_ns) {
+  return (from_ns == 0 || to_ns == 0) ? -1 : (to_ns - from_ns) / 1000;
+}
 }  // namespace
 
 StageLog::StageLog(const std::filesystem::path& file) {
@@ -29,8 +31,8 @@ void StageLog::record(const std::string& msg_id, const std::string& topic, const
   log::debug("message acknowledged", "id", msg_id, "topic", topic, "identify_us", identify, "plugins_us", plugins,
              "commit_us", commit, "ack_us", ack, "total_us", total);
   if (out_.is_open()) {
-    out_ << msg_id << ',' << topic << ',' << identify << ',' << plugins << ',' << commit << ',' << ack << ','
-         << total << '\n';
+    out_ << msg_id << ',' << topic << ',' << identify << ',' << plugins << ',' << commit << ',' << ack << ',' << total
+         << '\n';
     out_.flush();
   }
 }

@@ -27,12 +27,12 @@ struct CardIdentity {
 };
 
 struct Tap {
-  std::string id;             // UUIDv7, assigned at detection
+  std::string id;  // UUIDv7, assigned at detection
   std::string reader;
   int64_t detected_unix_ms = 0;
   StageTimes times;
-  std::string status = "ok";  // "ok" or a failure reason
-  std::string message;        // staff-readable explanation of status
+  std::string status = "ok";             // "ok" or a failure reason
+  std::string message;                   // staff-readable explanation of status
   std::optional<CardIdentity> identity;  // set when status is "ok"
 };
 

@@ -64,11 +64,11 @@ void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap) {
       plugin.count_error();
       log::error("plugin ran past its time budget", "plugin", plugin.name(), "id", tap.id, "budget_ms",
                  plugin.budget_ms());
-      publish_daemon_outcome(tap, plugin.name(), "error",
-                             {{"reason", "timeout"},
-                              {"message", "the plugin ran past its time budget of " +
-                                              std::to_string(plugin.budget_ms()) + " ms"},
-                              {"status", tap.status}});
+      publish_daemon_outcome(
+          tap, plugin.name(), "error",
+          {{"reason", "timeout"},
+           {"message", "the plugin ran past its time budget of " + std::to_string(plugin.budget_ms()) + " ms"},
+           {"status", tap.status}});
     });
   };
   auto done = [this, &plugin, tap, timer](PluginResult result) {

@@ -17,15 +17,16 @@ Result<std::shared_ptr<PluginLibrary>> load_checked(const Config& cfg, PluginCon
   if (!lib) return lib.error();
   const std::string declared = lib.value()->name();
   if (std::find(names_seen.begin(), names_seen.end(), declared) != names_seen.end()) {
-    return Error{"duplicate_name", p.path.string() + " declares the name \"" + declared +
-                                       "\", which another loaded plugin already has"};
+    return Error{"duplicate_name",
+                 p.path.string() + " declares the name \"" + declared + "\", which another loaded plugin already has"};
   }
   if (declared != p.name) {
-    return Error{"name_mismatch", p.path.string() + " declares the name \"" + declared + "\" but is configured as [plugins." +
-                                      p.name + "]"};
+    return Error{"name_mismatch", p.path.string() + " declares the name \"" + declared +
+                                      "\" but is configured as [plugins." + p.name + "]"};
   }
   setting_errors = validate_plugin_settings(cfg.file.string(), p, lib.value()->settings());
-  if (setting_errors.empty()) setting_errors = check_plugin_settings(cfg.file.string(), p, lib.value()->check_settings());
+  if (setting_errors.empty())
+    setting_errors = check_plugin_settings(cfg.file.string(), p, lib.value()->check_settings());
   if (!setting_errors.empty()) {
     std::string msg;
     for (const auto& e : setting_errors) msg += (msg.empty() ? "" : "; ") + e.str();

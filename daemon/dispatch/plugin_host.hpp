@@ -17,7 +17,7 @@ namespace kazasu {
 
 struct RefusedPlugin {
   std::string name;
-  std::string reason;   // "not_found", "no_entry", "abi_mismatch", "duplicate_name", "settings", ...
+  std::string reason;  // "not_found", "no_entry", "abi_mismatch", "duplicate_name", "settings", ...
   std::string message;
 };
 
@@ -38,7 +38,6 @@ class PluginHost {
  * Loads a plugin library and validates its settings without creating it, for
  * `kazasud --check-config`. Returns the problems as config errors.
  */
-std::vector<ConfigError> check_plugin(const Config& cfg, PluginConfig& plugin,
-                                      std::vector<std::string>& names_seen);
+std::vector<ConfigError> check_plugin(const Config& cfg, PluginConfig& plugin, std::vector<std::string>& names_seen);
 
 }  // namespace kazasu

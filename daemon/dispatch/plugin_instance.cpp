@@ -292,7 +292,8 @@ kazasu_status PluginInstance::publish_outcome(kazasu_context* ctx, const char* e
   }
   Current& cur = *self.current_;
   const std::string topic = self.topics_.outcome(self.cfg_.name, event);
-  const std::string payload = make_payload(self.topics_, self.cfg_.name, event, cur.id, cur.ts_unix_ms, cur.reader, fields);
+  const std::string payload =
+      make_payload(self.topics_, self.cfg_.name, event, cur.id, cur.ts_unix_ms, cur.reader, fields);
   try {
     const int64_t seq = outbox::append(self.db_, cur.id, topic, payload, clock::now_unix_ms(), retained);
     cur.published.push_back(Outgoing{self.store_, seq, cur.id, topic, payload, cur.times, retained});
@@ -303,11 +304,17 @@ kazasu_status PluginInstance::publish_outcome(kazasu_context* ctx, const char* e
   return KAZASU_OK;
 }
 
-struct sqlite3* PluginInstance::host_database(kazasu_context* ctx) { return ctx->self->db_.handle(); }
+struct sqlite3* PluginInstance::host_database(kazasu_context* ctx) {
+  return ctx->self->db_.handle();
+}
 
-const char* PluginInstance::host_config_json(kazasu_context* ctx) { return ctx->self->settings_json_.c_str(); }
+const char* PluginInstance::host_config_json(kazasu_context* ctx) {
+  return ctx->self->settings_json_.c_str();
+}
 
-int64_t PluginInstance::host_now_unix_ms(kazasu_context*) { return clock::now_unix_ms(); }
+int64_t PluginInstance::host_now_unix_ms(kazasu_context*) {
+  return clock::now_unix_ms();
+}
 
 int32_t PluginInstance::host_utc_offset_seconds(kazasu_context*) {
   return clock::utc_offset_seconds(clock::now_unix_ms());

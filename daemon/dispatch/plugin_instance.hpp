@@ -5,16 +5,16 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
-#include <map>
-#include <mutex>
-#include <optional>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
+#include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,7 +44,7 @@ struct TapRun {
 /** What a plugin made of one tap or command, delivered on the io thread. */
 struct PluginResult {
   bool ok = false;
-  std::string reason;   // when !ok: "plugin_error", "timeout", or a command's error code
+  std::string reason;  // when !ok: "plugin_error", "timeout", or a command's error code
   std::string message;
   std::vector<Outgoing> committed;  // outbox rows now durable, in publish order
   std::string reply_json = "{}";    // commands: the `result` when ok
@@ -97,8 +97,8 @@ class PluginInstance {
 
  private:
   struct Job {
-    std::optional<Tap> tap;  // a tap, or else
-    CommandRequest command;  // a command, or else (when timer_id is set)
+    std::optional<Tap> tap;            // a tap, or else
+    CommandRequest command;            // a command, or else (when timer_id is set)
     std::optional<uint64_t> timer_id;  // a timer
     int64_t timer_now_unix_ms = 0;
     std::string token;

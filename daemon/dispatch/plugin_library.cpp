@@ -11,8 +11,8 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
   boost::dll::shared_library lib;
   boost::system::error_code ec;
   // RTLD_LOCAL keeps one plugin's symbols from satisfying another's.
-  lib.load(boost::dll::fs::path(path.string()),
-           boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+  lib.load(boost::dll::fs::path(path.string()), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+           ec);
   if (ec) return Error{"load_failed", "cannot load " + path.string() + ": " + ec.message()};
   if (!lib.has(KAZASU_PLUGIN_ENTRY_SYMBOL)) {
     return Error{"no_entry", path.string() + " does not export " KAZASU_PLUGIN_ENTRY_SYMBOL};
@@ -23,7 +23,8 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
   const kazasu_plugin_descriptor* desc = entry(kOffered.data(), kOffered.size());
   const std::string host_abi = std::to_string(KAZASU_ABI_MAJOR) + "." + std::to_string(KAZASU_ABI_MINOR);
   if (desc == nullptr) {
-    return Error{"abi_mismatch", path.string() + " accepts none of the ABI versions this host speaks (" + host_abi + ")"};
+    return Error{"abi_mismatch",
+                 path.string() + " accepts none of the ABI versions this host speaks (" + host_abi + ")"};
   }
   // Check the fields every version has before trusting the rest.
   if (desc->abi_major != KAZASU_ABI_MAJOR) {

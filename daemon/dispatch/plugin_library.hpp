@@ -31,7 +31,8 @@ class PluginLibrary {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
   /** The plugin's on_command, or nullptr when it takes no commands (or predates them). */
   [[nodiscard]] decltype(kazasu_plugin_descriptor::on_command) on_command() const {
-    return has(offsetof(kazasu_plugin_descriptor, on_command) + sizeof(desc_->on_command)) ? desc_->on_command : nullptr;
+    return has(offsetof(kazasu_plugin_descriptor, on_command) + sizeof(desc_->on_command)) ? desc_->on_command
+                                                                                           : nullptr;
   }
   /** The plugin's check_settings, or nullptr. */
   [[nodiscard]] decltype(kazasu_plugin_descriptor::check_settings) check_settings() const {

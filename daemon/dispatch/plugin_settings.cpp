@@ -4,11 +4,16 @@ namespace kazasu {
 namespace {
 const char* type_text(kazasu_setting_type t) {
   switch (t) {
-    case KAZASU_SETTING_STRING: return "a string";
-    case KAZASU_SETTING_INTEGER: return "an integer";
-    case KAZASU_SETTING_BOOLEAN: return "a boolean";
-    case KAZASU_SETTING_FLOAT: return "a float";
-    case KAZASU_SETTING_STRING_LIST: return "an array of strings";
+    case KAZASU_SETTING_STRING:
+      return "a string";
+    case KAZASU_SETTING_INTEGER:
+      return "an integer";
+    case KAZASU_SETTING_BOOLEAN:
+      return "a boolean";
+    case KAZASU_SETTING_FLOAT:
+      return "a float";
+    case KAZASU_SETTING_STRING_LIST:
+      return "an array of strings";
   }
   return "a value";
 }
@@ -25,10 +30,14 @@ const char* json_type_text(const nlohmann::json& v) {
 
 bool matches(kazasu_setting_type t, const nlohmann::json& v) {
   switch (t) {
-    case KAZASU_SETTING_STRING: return v.is_string();
-    case KAZASU_SETTING_INTEGER: return v.is_number_integer();
-    case KAZASU_SETTING_BOOLEAN: return v.is_boolean();
-    case KAZASU_SETTING_FLOAT: return v.is_number();
+    case KAZASU_SETTING_STRING:
+      return v.is_string();
+    case KAZASU_SETTING_INTEGER:
+      return v.is_number_integer();
+    case KAZASU_SETTING_BOOLEAN:
+      return v.is_boolean();
+    case KAZASU_SETTING_FLOAT:
+      return v.is_number();
     case KAZASU_SETTING_STRING_LIST:
       if (!v.is_array()) return false;
       for (const auto& e : v) {
@@ -54,7 +63,8 @@ std::vector<ConfigError> validate_plugin_settings(const std::string& file, Plugi
       if (key == d.name) decl = &d;
     }
     if (decl == nullptr) {
-      errors.push_back({file, line_of(key), prefix + key, "unknown key (plugin " + plugin.name + " does not declare it)"});
+      errors.push_back(
+          {file, line_of(key), prefix + key, "unknown key (plugin " + plugin.name + " does not declare it)"});
     } else if (!matches(decl->type, value)) {
       errors.push_back({file, line_of(key), prefix + key,
                         std::string("expected ") + type_text(decl->type) + ", found " + json_type_text(value)});

@@ -14,7 +14,9 @@ TimerService::TimerService(boost::asio::io_context& io, PluginHost& plugins, Pub
   arm();
 }
 
-void TimerService::stop() { ticker_.cancel(); }
+void TimerService::stop() {
+  ticker_.cancel();
+}
 
 void TimerService::arm() {
   ticker_.expires_after(kTick);

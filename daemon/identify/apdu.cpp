@@ -18,7 +18,9 @@ Bytes command(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t 
   return a;
 }
 
-Bytes select_aid(const Bytes& aid) { return command(0x00, 0xA4, 0x04, 0x0C, aid.data(), aid.size()); }
+Bytes select_aid(const Bytes& aid) {
+  return command(0x00, 0xA4, 0x04, 0x0C, aid.data(), aid.size());
+}
 
 Bytes select_ef(std::uint16_t fid) {
   return {0x00, 0xA4, 0x02, 0x0C, 0x02, static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid & 0xFF)};

@@ -57,7 +57,9 @@ Bytes read_binary_extended(std::uint16_t offset, std::uint16_t le);
 
 /** Upper-case hex without separators. */
 std::string to_hex(const std::uint8_t* data, std::size_t size);
-inline std::string to_hex(const Bytes& b) { return to_hex(b.data(), b.size()); }
+inline std::string to_hex(const Bytes& b) {
+  return to_hex(b.data(), b.size());
+}
 /** Parses hex (upper or lower case, no separators); false on odd length or a bad digit. */
 bool from_hex(std::string_view hex, Bytes& out);
 

@@ -20,7 +20,7 @@ constexpr int kMaxChainedResponses = 64;
 
 // The Le byte of a short case-2 or case-4 command, if it has one.
 bool has_short_le(const Bytes& c) {
-  if (c.size() == 5) return true;                    // case 2: CLA INS P1 P2 Le
+  if (c.size() == 5) return true;                                    // case 2: CLA INS P1 P2 Le
   if (c.size() > 5 && c[4] != 0) return c.size() == 5u + c[4] + 1u;  // case 4: ... Lc data Le
   return false;
 }

@@ -7,7 +7,7 @@ namespace {
 
 constexpr std::uint8_t kTagInteger = 0x02;
 constexpr std::uint8_t kTagSequence = 0x30;
-constexpr std::uint8_t kTagVersion = 0xA0;  // [0] EXPLICIT Version, RFC 5280 §4.1
+constexpr std::uint8_t kTagVersion = 0xA0;   // [0] EXPLICIT Version, RFC 5280 §4.1
 constexpr std::size_t kMaxLengthOctets = 4;  // 4 GiB is far beyond any EF (jpki.md §2.3)
 constexpr std::size_t kMaxHeaderSize = 1 + 1 + kMaxLengthOctets;
 // RFC 5280 §4.1.2.2 allows 20 octets; some CAs overshoot by a sign octet or
@@ -35,11 +35,16 @@ Status expect(const std::uint8_t* data, std::size_t size, std::size_t pos, std::
 
 const char* to_string(Status s) {
   switch (s) {
-    case Status::ok: return "ok";
-    case Status::truncated: return "the certificate ends early";
-    case Status::wrong_tag: return "an unexpected tag";
-    case Status::indefinite: return "an indefinite length (not DER)";
-    case Status::bad_length: return "a length that does not fit";
+    case Status::ok:
+      return "ok";
+    case Status::truncated:
+      return "the certificate ends early";
+    case Status::wrong_tag:
+      return "an unexpected tag";
+    case Status::indefinite:
+      return "an indefinite length (not DER)";
+    case Status::bad_length:
+      return "a length that does not fit";
   }
   return "unknown";
 }

@@ -39,8 +39,8 @@ Status read_header(const std::uint8_t* data, std::size_t size, std::size_t pos, 
 
 /** The identifying fields at the start of a certificate. */
 struct CertificatePrefix {
-  apdu::Bytes serial;      // INTEGER content octets, as encoded
-  apdu::Bytes issuer_der;  // the whole issuer Name TLV
+  apdu::Bytes serial;                // INTEGER content octets, as encoded
+  apdu::Bytes issuer_der;            // the whole issuer Name TLV
   std::size_t certificate_size = 0;  // total bytes of the certificate TLV
 };
 
@@ -52,7 +52,9 @@ struct PrefixResult {
 
 /** Walks Certificate -> TBSCertificate -> [version] serialNumber signature issuer. */
 PrefixResult parse_certificate_prefix(const std::uint8_t* data, std::size_t size);
-inline PrefixResult parse_certificate_prefix(const apdu::Bytes& b) { return parse_certificate_prefix(b.data(), b.size()); }
+inline PrefixResult parse_certificate_prefix(const apdu::Bytes& b) {
+  return parse_certificate_prefix(b.data(), b.size());
+}
 
 /** Upper-case hex of a serial's content octets without the DER sign octet (00 before >= 80). */
 std::string serial_hex(const apdu::Bytes& serial);

@@ -43,7 +43,8 @@ IdentifierChain make_identifier_chain(const ReaderConfig& reader, const Identify
       o.pin_timeout = std::chrono::milliseconds(identify.pin_timeout_ms);
       ids.push_back(std::make_unique<JpkiIdentifier>(std::move(o)));
     } else if (kind == "freearea") {
-      if (identify.freearea_aid.empty()) throw std::invalid_argument("reader " + reader.name + " accepts freearea but [identify.freearea] has no aid");
+      if (identify.freearea_aid.empty())
+        throw std::invalid_argument("reader " + reader.name + " accepts freearea but [identify.freearea] has no aid");
       ids.push_back(std::make_unique<FreeAreaIdentifier>(
           FreeAreaOptions{identify.freearea_aid, identify.freearea_ef, identify.freearea_tag}));
     } else if (kind == "uid") {

@@ -10,8 +10,8 @@ namespace {
 
 using apdu::Bytes;
 
-constexpr std::uint8_t kSfiAuthCert = 0x0A;  // EF 000A as a short EF identifier (jpki.md §2.3 MBX)
-constexpr std::size_t kShortChunk = 256;       // Le=00 (jpki.md §7.3)
+constexpr std::uint8_t kSfiAuthCert = 0x0A;      // EF 000A as a short EF identifier (jpki.md §2.3 MBX)
+constexpr std::size_t kShortChunk = 256;         // Le=00 (jpki.md §7.3)
 constexpr std::size_t kMaxShortOffset = 0x7FFF;  // 15-bit P1-P2 offset (jpki.md §2.3 MNC)
 constexpr std::size_t kMaxExtendedLe = 0xFFFF;
 // The issuer of any real certificate sits well inside 2 KiB; more reads than

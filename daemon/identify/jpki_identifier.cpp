@@ -20,9 +20,12 @@ Result<CardIdentity> identity_of(const der::CertificatePrefix& p, JpkiLevel leve
 
 const char* to_string(JpkiLevel level) {
   switch (level) {
-    case JpkiLevel::fast: return "fast";
-    case JpkiLevel::verified: return "verified";
-    case JpkiLevel::possession: return "possession";
+    case JpkiLevel::fast:
+      return "fast";
+    case JpkiLevel::verified:
+      return "verified";
+    case JpkiLevel::possession:
+      return "possession";
   }
   return "fast";
 }
@@ -67,7 +70,8 @@ Result<CardIdentity> JpkiIdentifier::identify_verified(CardChannel& channel) {
   // The same walker as `fast`, so a card's identity is equal at every level.
   const der::PrefixResult prefix = der::parse_certificate_prefix(bytes);
   if (prefix.status != der::Status::ok) {
-    return Error{kReadFailed, std::string("the card's certificate could not be read: ") + der::to_string(prefix.status)};
+    return Error{kReadFailed,
+                 std::string("the card's certificate could not be read: ") + der::to_string(prefix.status)};
   }
   return identity_of(prefix.prefix, options_.level);
 }

@@ -21,7 +21,9 @@ constexpr std::uint8_t kSha256DigestInfo[] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09
                                               0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 constexpr const char* kLockedMessage = "the card's PIN is locked; send the holder to the city office counter";
 
-Error locked() { return Error{"pin_locked", kLockedMessage}; }
+Error locked() {
+  return Error{"pin_locked", kLockedMessage};
+}
 
 std::string sw_text(std::uint16_t sw) {
   char buf[8];
@@ -47,8 +49,7 @@ Result<bool> check_signature(X509* certificate, const unsigned char* digest, con
   EVP_PKEY* key = X509_get0_pubkey(certificate);
   if (key == nullptr) return Error{"possession_failed", "the certificate's public key is unreadable"};
   ossl::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr));
-  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
       EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1) {
     return Error{"possession_failed", "cannot check the card's signature: " + ossl::last_error()};
   }

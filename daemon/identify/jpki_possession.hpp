@@ -5,8 +5,8 @@
 // once per tap and never on the holder's behalf (design.md "Cards").
 #pragma once
 
-#include <chrono>
 #include <openssl/x509.h>
+#include <chrono>
 #include <string>
 
 #include "core/result.hpp"
@@ -16,7 +16,7 @@
 namespace kazasu::jpki {
 
 struct PossessionOptions {
-  std::string reader;                    // whose armed PIN to take
+  std::string reader;                        // whose armed PIN to take
   std::chrono::milliseconds pin_timeout{0};  // how long to wait for it
 };
 

@@ -14,12 +14,24 @@
 
 namespace kazasu::ossl {
 
-struct X509Free { void operator()(X509* p) const { X509_free(p); } };
-struct X509NameFree { void operator()(X509_NAME* p) const { X509_NAME_free(p); } };
-struct X509StoreFree { void operator()(X509_STORE* p) const { X509_STORE_free(p); } };
-struct X509StoreCtxFree { void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); } };
-struct EvpPkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct EvpPkeyCtxFree { void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); } };
+struct X509Free {
+  void operator()(X509* p) const { X509_free(p); }
+};
+struct X509NameFree {
+  void operator()(X509_NAME* p) const { X509_NAME_free(p); }
+};
+struct X509StoreFree {
+  void operator()(X509_STORE* p) const { X509_STORE_free(p); }
+};
+struct X509StoreCtxFree {
+  void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); }
+};
+struct EvpPkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct EvpPkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
 
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using X509NamePtr = std::unique_ptr<X509_NAME, X509NameFree>;

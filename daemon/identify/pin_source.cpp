@@ -6,9 +6,13 @@
 
 namespace kazasu {
 
-SecretPin::~SecretPin() { wipe(); }
+SecretPin::~SecretPin() {
+  wipe();
+}
 
-SecretPin::SecretPin(SecretPin&& other) noexcept : digits_(other.digits_) { other.wipe(); }
+SecretPin::SecretPin(SecretPin&& other) noexcept : digits_(other.digits_) {
+  other.wipe();
+}
 
 SecretPin& SecretPin::operator=(SecretPin&& other) noexcept {
   if (this != &other) {

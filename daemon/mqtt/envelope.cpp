@@ -8,7 +8,7 @@
 namespace kazasu {
 
 bool is_reserved_field(const std::string& key) {
-  static constexpr std::array<std::string_view, 8> kReserved = {"schema", "id",     "ts",     "site",
+  static constexpr std::array<std::string_view, 8> kReserved = {"schema",  "id",     "ts",     "site",
                                                                 "station", "reader", "plugin", "event"};
   for (auto r : kReserved) {
     if (key == r) return true;

@@ -18,7 +18,7 @@ struct Outgoing {
   std::string msg_id;
   std::string topic;
   std::string payload;
-  StageTimes times;  // stage timings of the tap that caused it (zero after a restart)
+  StageTimes times;       // stage timings of the tap that caused it (zero after a restart)
   bool retained = false;  // state topics such as a plugin's roster
 };
 

@@ -24,22 +24,20 @@ class Publisher::Listener : public mqtt::iaction_listener {
   Handler handler_;
 };
 
-
 Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::string status_topic,
                      std::string offline_payload)
     : io_(io), cfg_(cfg), status_topic_(std::move(status_topic)), reconnect_timer_(io) {
   // No Paho persistence: the outbox is the only durable copy.
-  client_ = std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id, mqtt::create_options(MQTTVERSION_5),
-                                                 nullptr);
+  client_ =
+      std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id, mqtt::create_options(MQTTVERSION_5), nullptr);
   std::weak_ptr<bool> alive = alive_;
   auto post = [this, alive](auto fn) {
     boost::asio::post(io_, [alive, fn = std::move(fn)]() {
       if (alive.lock()) fn();
     });
   };
-  client_->set_connection_lost_handler([this, post](const std::string& cause) {
-    post([this, cause] { on_connection_lost(cause); });
-  });
+  client_->set_connection_lost_handler(
+      [this, post](const std::string& cause) { post([this, cause] { on_connection_lost(cause); }); });
   client_->set_message_callback([this, post](mqtt::const_message_ptr msg) {
     post([this, msg] {
       if (on_message_) on_message_(msg);
@@ -95,7 +93,9 @@ Publisher::~Publisher() {
   client_.reset();  // joins Paho's threads before the listeners go
 }
 
-void Publisher::start() { connect(); }
+void Publisher::start() {
+  connect();
+}
 
 void Publisher::connect() {
   if (connecting_ || connected_ || stopping_) return;
@@ -136,7 +136,8 @@ void Publisher::schedule_reconnect() {
   // Jitter spreads the reconnects of many stations after a broker restart.
   static thread_local std::mt19937 rng{std::random_device{}()};
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  const auto delay = std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(backoff_.count()) * jitter(rng)));
+  const auto delay =
+      std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(backoff_.count()) * jitter(rng)));
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
   reconnect_timer_.expires_after(delay);
   reconnect_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {

@@ -7,6 +7,7 @@
 // is touched on the io_context thread only.
 #pragma once
 
+#include <mqtt/async_client.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -14,7 +15,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mqtt/async_client.h>
 #include <string>
 
 #include "config/config.hpp"
@@ -24,8 +24,7 @@ namespace kazasu {
 
 class Publisher {
  public:
-  Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::string status_topic,
-            std::string offline_payload);
+  Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::string status_topic, std::string offline_payload);
   ~Publisher();
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;

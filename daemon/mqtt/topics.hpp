@@ -10,8 +10,7 @@ namespace kazasu {
 class Topics {
  public:
   Topics(std::string site, std::string station)
-      : site_(std::move(site)), station_(std::move(station)),
-        root_("kazasu/v1/" + site_ + "/" + station_ + "/") {}
+      : site_(std::move(site)), station_(std::move(station)), root_("kazasu/v1/" + site_ + "/" + station_ + "/") {}
 
   [[nodiscard]] const std::string& root() const { return root_; }
   [[nodiscard]] const std::string& site() const { return site_; }

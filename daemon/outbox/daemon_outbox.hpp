@@ -21,8 +21,8 @@ class DaemonOutbox {
   }
 
   /** Makes the message durable and returns it ready to publish. */
-  Outgoing add(const std::string& msg_id, const std::string& topic, const std::string& payload,
-               const StageTimes& times, int64_t now_unix_ms) {
+  Outgoing add(const std::string& msg_id, const std::string& topic, const std::string& payload, const StageTimes& times,
+               int64_t now_unix_ms) {
     const int64_t seq = outbox::append(db_, msg_id, topic, payload, now_unix_ms);
     return Outgoing{store_, seq, msg_id, topic, payload, times};
   }

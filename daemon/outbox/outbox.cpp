@@ -13,13 +13,14 @@ void ensure_schema(sqlite::Database& db) {
       " retained INTEGER NOT NULL DEFAULT 0)");
   // Files made before retained outcomes existed get the column.
   auto cols = db.prepare("SELECT count(*) FROM pragma_table_info('kazasu_outbox') WHERE name = 'retained'");
-  if (cols.step() && cols.int64(0) == 0) db.exec("ALTER TABLE kazasu_outbox ADD COLUMN retained INTEGER NOT NULL DEFAULT 0");
+  if (cols.step() && cols.int64(0) == 0)
+    db.exec("ALTER TABLE kazasu_outbox ADD COLUMN retained INTEGER NOT NULL DEFAULT 0");
 }
 
 int64_t append(sqlite::Database& db, const std::string& msg_id, const std::string& topic, const std::string& payload,
                int64_t created_unix_ms, bool retained) {
-  auto st = db.prepare(
-      "INSERT INTO kazasu_outbox(msg_id, topic, payload, created_unix_ms, retained) VALUES (?,?,?,?,?)");
+  auto st =
+      db.prepare("INSERT INTO kazasu_outbox(msg_id, topic, payload, created_unix_ms, retained) VALUES (?,?,?,?,?)");
   st.bind(1, msg_id).bind(2, topic).bind(3, payload).bind(4, created_unix_ms).bind(5, int64_t{retained ? 1 : 0});
   st.run();
   return sqlite3_last_insert_rowid(db.handle());

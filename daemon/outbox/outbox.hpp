@@ -13,8 +13,8 @@
 namespace kazasu {
 
 struct OutboxMessage {
-  int64_t seq = 0;      // row id within its outbox file
-  std::string msg_id;   // the tap or event id (UUIDv7): publish order across files
+  int64_t seq = 0;     // row id within its outbox file
+  std::string msg_id;  // the tap or event id (UUIDv7): publish order across files
   std::string topic;
   std::string payload;
   bool retained = false;

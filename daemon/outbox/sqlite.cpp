@@ -46,19 +46,22 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_.get());
 }
 
-int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+int64_t Statement::int64(int col) const {
+  return sqlite3_column_int64(stmt_.get(), col);
+}
 
 std::string Statement::text(int col) const {
   const auto* p = sqlite3_column_text(stmt_.get(), col);
-  return p != nullptr ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), col)))
+  return p != nullptr ? std::string(reinterpret_cast<const char*>(p),
+                                    static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), col)))
                       : std::string();
 }
 
 Database::Database(const std::filesystem::path& file, Sync sync) : file_(file) {
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   db_.reset(db);
   if (rc != SQLITE_OK) fail(db, "open " + file.string());
   sqlite3_busy_timeout(db, 5000);

@@ -8,7 +8,9 @@
 
 namespace kazasu::pcsc {
 
-std::string error_text(LONG rv) { return pcsc_stringify_error(rv); }
+std::string error_text(LONG rv) {
+  return pcsc_stringify_error(rv);
+}
 
 bool service_lost(LONG rv) {
   return rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED || rv == SCARD_E_INVALID_HANDLE ||
@@ -37,8 +39,8 @@ void Context::release() {
 LONG Card::connect(const Context& ctx, const std::string& reader, DWORD share) {
   disconnect(SCARD_LEAVE_CARD);
   // T=0|T=1 and use what PC/SC picks (jpki.md §7.4).
-  const LONG rv = SCardConnect(ctx.get(), reader.c_str(), share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &handle_,
-                               &protocol_);
+  const LONG rv =
+      SCardConnect(ctx.get(), reader.c_str(), share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &handle_, &protocol_);
   connected_ = rv == SCARD_S_SUCCESS;
   return rv;
 }

@@ -30,14 +30,18 @@ constexpr DWORD kIoctlEscape = SCARD_CTL_CODE(3500);
 constexpr unsigned char kFeedbackOk[] = {0xFF, 0x00, 0x40, 0xA8, 0x04, 0x01, 0x01, 0x01, 0x01};
 constexpr unsigned char kFeedbackFail[] = {0xFF, 0x00, 0x40, 0x54, 0x04, 0x02, 0x02, 0x02, 0x01};
 
-bool reader_missing(LONG rv) { return rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_NO_READERS_AVAILABLE; }
+bool reader_missing(LONG rv) {
+  return rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_NO_READERS_AVAILABLE;
+}
 
 }  // namespace
 
 PcscReader::PcscReader(boost::asio::io_context& io, ReaderConfig cfg, IdentifierChain chain, PinSource* pins)
     : io_(io), cfg_(std::move(cfg)), chain_(std::move(chain)), pins_(pins) {}
 
-PcscReader::~PcscReader() { stop(); }
+PcscReader::~PcscReader() {
+  stop();
+}
 
 void PcscReader::start(ReadSink on_read, StateSink on_state) {
   on_read_ = std::move(on_read);
@@ -144,8 +148,10 @@ PcscReader::Outcome PcscReader::serve(pcsc::Context& ctx) {
     }
     set_state(ReaderState::error, "reader not connected");
     const LONG wait = SCardGetStatusChange(ctx.get(), kWatchSliceMs, &pnp, 1);
-    if (wait == SCARD_S_SUCCESS) pnp.dwCurrentState = pnp.dwEventState & ~SCARD_STATE_CHANGED;
-    else if (pcsc::service_lost(wait)) return Outcome::service_lost;
+    if (wait == SCARD_S_SUCCESS)
+      pnp.dwCurrentState = pnp.dwEventState & ~SCARD_STATE_CHANGED;
+    else if (pcsc::service_lost(wait))
+      return Outcome::service_lost;
   }
   return Outcome::stopping;
 }

@@ -24,9 +24,12 @@ enum class ReaderState { ready, card_present, error };
 
 inline const char* to_string(ReaderState s) {
   switch (s) {
-    case ReaderState::ready: return "ready";
-    case ReaderState::card_present: return "card_present";
-    case ReaderState::error: return "error";
+    case ReaderState::ready:
+      return "ready";
+    case ReaderState::card_present:
+      return "card_present";
+    case ReaderState::error:
+      return "error";
   }
   return "error";
 }

@@ -12,12 +12,13 @@ void SimReader::start(ReadSink on_read, StateSink on_state) {
   on_read_ = std::move(on_read);
   on_state_ = std::move(on_state);
   running_ = true;
-  log::warning("reader uses the simulated driver; its taps come from kazasuctl, not from a card", "reader",
-               cfg_.name);
+  log::warning("reader uses the simulated driver; its taps come from kazasuctl, not from a card", "reader", cfg_.name);
   on_state_(cfg_.name, ReaderState::ready, "simulated reader");
 }
 
-void SimReader::stop() { running_ = false; }
+void SimReader::stop() {
+  running_ = false;
+}
 
 Result<std::string> SimReader::tap(const std::string& card) {
   if (!running_) return Error{"reader_stopped", "reader " + cfg_.name + " is not running"};

@@ -24,10 +24,9 @@ struct Session : std::enable_shared_from_this<Session> {
       : socket(std::move(s)), handler(h) {}
 
   void start() {
-    boost::asio::async_read_until(socket, in, '\n',
-                                  [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                                    self->on_request(ec);
-                                  });
+    boost::asio::async_read_until(
+        socket, in, '\n',
+        [self = shared_from_this()](const boost::system::error_code& ec, size_t) { self->on_request(ec); });
   }
 
   void on_request(const boost::system::error_code& ec) {
@@ -72,7 +71,9 @@ ControlSocket::ControlSocket(boost::asio::io_context& io, std::filesystem::path 
   accept();
 }
 
-ControlSocket::~ControlSocket() { stop(); }
+ControlSocket::~ControlSocket() {
+  stop();
+}
 
 void ControlSocket::stop() {
   if (!acceptor_.is_open()) return;
@@ -85,7 +86,8 @@ void ControlSocket::stop() {
 void ControlSocket::accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, boost::asio::local::stream_protocol::socket s) {
     if (ec) {
-      if (ec != boost::asio::error::operation_aborted) log::warning("control socket accept failed", "error", ec.message());
+      if (ec != boost::asio::error::operation_aborted)
+        log::warning("control socket accept failed", "error", ec.message());
       if (!acceptor_.is_open()) return;
     } else {
       std::make_shared<Session>(std::move(s), handler_)->start();

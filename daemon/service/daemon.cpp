@@ -1,12 +1,12 @@
 #include "service/daemon.hpp"
 
+#include <openssl/crypto.h>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
-#include <openssl/crypto.h>
 #include <map>
 #include <memory>
 
@@ -129,7 +129,8 @@ int run_daemon(const Config& cfg) {
 
   TimerService timers(io, plugins, publisher);
   if (cfg.settable_clock) {
-    log::warning("the wall clock can be set through the control socket ([diagnostics] settable_clock); never in production");
+    log::warning(
+        "the wall clock can be set through the control socket ([diagnostics] settable_clock); never in production");
   }
 
   CommandRouter commands(io, plugins, publisher, topics, cfg.mqtt.max_command_bytes);
@@ -148,20 +149,21 @@ int run_daemon(const Config& cfg) {
   // The outbox cap is an alarm, not a limit: nothing is dropped, but staff and
   // the facility PC learn the backlog is growing (retained, so it is the first
   // thing a returning broker gets).
-  OutboxAlarm alarm(io, cfg.outbox, [&] { return static_cast<int64_t>(publisher.queued()); },
-                    [&](const std::string& state, int64_t pending, const std::string& message) {
-                      nlohmann::ordered_json j;
-                      j["schema"] = "kazasu/v1/daemon/alarm";
-                      j["id"] = new_tap_id(clock::now_unix_ms());
-                      j["ts"] = clock::rfc3339(clock::now_unix_ms());
-                      j["site"] = cfg.station.site;
-                      j["station"] = cfg.station.name;
-                      j["alarm"] = state;
-                      j["pending"] = pending;
-                      j["cap"] = cfg.outbox.cap;
-                      j["message"] = message;
-                      publisher.set_retained(topics.outcome("daemon", "alarm"), j.dump());
-                    });
+  OutboxAlarm alarm(
+      io, cfg.outbox, [&] { return static_cast<int64_t>(publisher.queued()); },
+      [&](const std::string& state, int64_t pending, const std::string& message) {
+        nlohmann::ordered_json j;
+        j["schema"] = "kazasu/v1/daemon/alarm";
+        j["id"] = new_tap_id(clock::now_unix_ms());
+        j["ts"] = clock::rfc3339(clock::now_unix_ms());
+        j["site"] = cfg.station.site;
+        j["station"] = cfg.station.name;
+        j["alarm"] = state;
+        j["pending"] = pending;
+        j["cap"] = cfg.outbox.cap;
+        j["message"] = message;
+        publisher.set_retained(topics.outcome("daemon", "alarm"), j.dump());
+      });
 
   // PINs armed over the control socket for possession reads (docs/identify.md).
   ArmedPinSource pins(std::chrono::milliseconds(cfg.identify.pin_ttl_ms));
@@ -219,7 +221,8 @@ int run_daemon(const Config& cfg) {
       return {{"ok", true}, {"ttl_ms", cfg.identify.pin_ttl_ms}};
     }
     if (cmd == "clock") {
-      if (!cfg.settable_clock) return {{"ok", false}, {"error", "the clock is not settable ([diagnostics] settable_clock)"}};
+      if (!cfg.settable_clock)
+        return {{"ok", false}, {"error", "the clock is not settable ([diagnostics] settable_clock)"}};
       int64_t at = 0;
       if (!clock::parse_rfc3339(req.value("set", ""), at)) {
         return {{"ok", false}, {"error", "expected \"set\": an RFC 3339 time such as 2027-04-01T00:00:00+09:00"}};
@@ -265,8 +268,7 @@ int run_daemon(const Config& cfg) {
       if (dispatcher.in_flight() > 0) {
         log::warning("stopping with taps still inside plugins", "count", dispatcher.in_flight());
       }
-      publisher.stop(status_payload(boot_id, clock::now_unix_ms(), "offline", cfg, plugins).dump(),
-                     kDisconnectBudget);
+      publisher.stop(status_payload(boot_id, clock::now_unix_ms(), "offline", cfg, plugins).dump(), kDisconnectBudget);
       flush_timer.cancel();
       timers.stop();
       io.stop();

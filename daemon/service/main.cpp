@@ -26,7 +26,9 @@ void usage(std::ostream& out) {
          "       kazasud --help-plugin NAME|PATH [--config FILE]\n"
          "       kazasud --version\n"
          "\n"
-         "  --config FILE        run with this configuration (default " << kDefaultConfig << ")\n"
+         "  --config FILE        run with this configuration (default "
+      << kDefaultConfig
+      << ")\n"
          "  --check-config FILE  validate FILE and the plugins it names; exit 0 if valid, else 2\n"
          "  --help-plugin NAME   print the settings a plugin declares\n";
 }

@@ -4,9 +4,15 @@
 
 namespace kazasu::notify {
 
-void ready(const std::string& status) { sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str()); }
-void stopping() { sd_notify(0, "STOPPING=1"); }
-void watchdog() { sd_notify(0, "WATCHDOG=1"); }
+void ready(const std::string& status) {
+  sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());
+}
+void stopping() {
+  sd_notify(0, "STOPPING=1");
+}
+void watchdog() {
+  sd_notify(0, "WATCHDOG=1");
+}
 
 std::chrono::microseconds watchdog_period() {
   uint64_t usec = 0;

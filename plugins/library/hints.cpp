@@ -23,8 +23,7 @@ Hint hint_for(std::string_view status) {
             "電子証明書がまだ有効になっていません。図書館の利用者カードで貸出してください。"};
   }
   if (status == "pin_locked") {
-    return {"pin_locked",
-            "PIN locked: send the holder to the city office counter; the library cannot reset it.",
+    return {"pin_locked", "PIN locked: send the holder to the city office counter; the library cannot reset it.",
             "暗証番号がロックされています。図書館では解除できません。市区町村の窓口をご案内ください。"};
   }
   if (status == "pin_wrong" || status == "pin_required") {

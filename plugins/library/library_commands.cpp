@@ -72,8 +72,8 @@ std::string LibraryPlugin::link_command(const json& request, const kazasu::Comma
   const int64_t now = host().now_unix_ms();
   const int64_t expires = now + config_.link_timeout_ms;
   store_.arm(Arm{reader, patron, expires, std::string(command.id)});
-  log(KAZASU_LOG_INFO, "reader armed for linking reader=" + reader +
-                           " timeout_s=" + std::to_string(config_.link_timeout_ms / 1000));
+  log(KAZASU_LOG_INFO,
+      "reader armed for linking reader=" + reader + " timeout_s=" + std::to_string(config_.link_timeout_ms / 1000));
   return json{{"armed", true},
               {"patron", patron},
               {"reader", reader},

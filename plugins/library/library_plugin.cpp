@@ -15,7 +15,9 @@ using nlohmann::json;
 
 constexpr int64_t kMsPerDay = 24LL * 60 * 60 * 1000;
 
-json optional_number(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
+json optional_number(const std::optional<int>& v) {
+  return v ? json(*v) : json(nullptr);
+}
 
 json ils_object(const sip2::PatronInfo& p) {
   std::string screen;
@@ -89,7 +91,7 @@ void LibraryPlugin::on_tap(const kazasu::Tap& tap) {
 void LibraryPlugin::link_tap(const kazasu::Tap& tap, const Arm& arm, const std::string& day) {
   auto refuse = [&](const std::string& reason, const std::string& hint, const std::string& hint_ja, json extra) {
     store_.count(day, "link_refused");
-    json fields{{"patron", arm.patron}, {"reason", reason}, {"status", tap.status},
+    json fields{{"patron", arm.patron}, {"reason", reason},   {"status", tap.status},
                 {"hint", hint},         {"hint_ja", hint_ja}, {"message", tap.message}};
     fields.update(extra);
     publish("link_refused", fields.dump());
@@ -132,8 +134,8 @@ void LibraryPlugin::link_tap(const kazasu::Tap& tap, const Arm& arm, const std::
                          {"assurance", tap.assurance},
                          {"card_kind", tap.card_kind}}
                         .dump());
-  log(KAZASU_LOG_INFO, "card linked reader=" + std::string(tap.reader) + " replaced=" +
-                           (r.outcome == LinkOutcome::replaced ? "yes" : "no"));
+  log(KAZASU_LOG_INFO, "card linked reader=" + std::string(tap.reader) +
+                           " replaced=" + (r.outcome == LinkOutcome::replaced ? "yes" : "no"));
 }
 
 void LibraryPlugin::patron_tap(const kazasu::Tap& tap, const Link& link, const std::string& day) {
@@ -155,8 +157,8 @@ json LibraryPlugin::ils_fields(const std::string& patron, int64_t now_ms) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   if (!r.ok) {
     // The patron stands at the counter either way: lend on what the link says.
-    log(KAZASU_LOG_WARNING, "ILS unavailable reason=" + r.reason + " ms=" + std::to_string(ms.count()) +
-                                " detail=\"" + r.detail + "\"");
+    log(KAZASU_LOG_WARNING,
+        "ILS unavailable reason=" + r.reason + " ms=" + std::to_string(ms.count()) + " detail=\"" + r.detail + "\"");
     return json{{"ils", "unavailable"}, {"ils_reason", r.reason}};
   }
   log(KAZASU_LOG_DEBUG, "ILS answered ms=" + std::to_string(ms.count()));

@@ -7,8 +7,8 @@
 
 #include <kazasu/plugin.hpp>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "library_config.hpp"

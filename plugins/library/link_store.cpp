@@ -82,8 +82,7 @@ std::optional<Link> LinkStore::find_by_patron(std::string_view patron) const {
   return link_from(st);
 }
 
-LinkResult LinkStore::link(std::string_view patron, std::string_view token, int64_t now_ms,
-                           std::string_view tap_id) {
+LinkResult LinkStore::link(std::string_view patron, std::string_view token, int64_t now_ms, std::string_view tap_id) {
   if (auto owner = find_by_token(token)) {
     if (owner->patron == patron) return {LinkOutcome::unchanged, {}};
     return {LinkOutcome::already_linked, owner->patron};

@@ -234,8 +234,7 @@ Sip2Lookup Sip2Client::lookup(const std::string& patron, int64_t now_ms, int32_t
     if (response.fixed != "1") return fail({"login_refused", "the SIP2 server refused the login"});
   }
 
-  const sip2::PatronRequest request{config_.institution, patron,
-                                    sip2::transaction_date(now_ms, utc_offset_seconds)};
+  const sip2::PatronRequest request{config_.institution, patron, sip2::transaction_date(now_ms, utc_offset_seconds)};
   const bool info = config_.message == Sip2Message::patron_information;
   const std::string body = info ? sip2::patron_information_body(request) : sip2::patron_status_body(request);
   if (auto f = exchange.run(body, next_sequence(), info ? "64" : "24", response)) return fail(*f);

@@ -93,7 +93,9 @@ std::string patron_status_body(const PatronRequest& r) {
   return "23" + std::string(kLanguage) + r.date + "AO" + clean(r.institution) + "|AA" + clean(r.patron) + "|AC|AD|";
 }
 
-std::string request_resend_body() { return "97"; }
+std::string request_resend_body() {
+  return "97";
+}
 
 int fixed_length_of(std::string_view code) {
   if (code == "94") return kFixed94;

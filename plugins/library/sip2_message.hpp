@@ -89,8 +89,8 @@ struct PatronInfo {
   std::string status_mask;  // 14 'Y'/' ' flags; 'Y' at 0 = charge privileges denied
   std::optional<int> holds, overdue_items, charged_items, fine_items;
   std::optional<int> hold_items_limit, overdue_items_limit, charged_items_limit;
-  std::string currency;     // BH
-  std::string fee_amount;   // BV, as the ILS wrote it
+  std::string currency;                      // BH
+  std::string fee_amount;                    // BV, as the ILS wrote it
   std::vector<std::string> screen_messages;  // AF
 };
 

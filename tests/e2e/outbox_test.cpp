@@ -52,7 +52,7 @@ int64_t committed_taps(const std::filesystem::path& db_file) {
 struct Collected {
   std::vector<std::string> order;  // every arrival, repeats included
   std::set<std::string> distinct;
-  int broker_redeliveries = 0;     // the broker's own resends to this subscriber (DUP set)
+  int broker_redeliveries = 0;  // the broker's own resends to this subscriber (DUP set)
 };
 void collect(test::Subscriber& sub, Collected& c, size_t want, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -101,7 +101,8 @@ TEST(Outbox, BrokerStoppedDuring500TapsLosesNothingAndKeepsOrder) {
   collect(*sub, got, ids.size(), 60s);
   ASSERT_EQ(got.distinct.size(), 500u) << daemon.log();
   EXPECT_EQ(got.order.size(), 500u) << "kazasud published an outcome twice within one run; broker redeliveries: "
-                                    << got.broker_redeliveries << "\n" << daemon.log();
+                                    << got.broker_redeliveries << "\n"
+                                    << daemon.log();
   // Time-ordered ids: arrival order is tap order.
   std::vector<std::string> first_seen;
   std::set<std::string> seen;
@@ -179,11 +180,13 @@ TEST(Outbox, NearAndOverItsCapItRaisesAnAlarmAndDropsNothing) {
   broker.stop();
 
   for (int i = 0; i < 12; ++i) daemon.tap("counter-1", "alice");
-  EXPECT_TRUE(eventually([&] { return daemon.log().find("<4>outbox near its cap pending=12 cap=20") != std::string::npos; }))
-      << daemon.log();
+  EXPECT_TRUE(eventually([&] {
+    return daemon.log().find("<4>outbox near its cap pending=12 cap=20") != std::string::npos;
+  })) << daemon.log();
   for (int i = 0; i < 13; ++i) daemon.tap("counter-1", "alice");
-  EXPECT_TRUE(eventually([&] { return daemon.log().find("<3>outbox at its cap pending=25 cap=20") != std::string::npos; }))
-      << daemon.log();
+  EXPECT_TRUE(eventually([&] {
+    return daemon.log().find("<3>outbox at its cap pending=25 cap=20") != std::string::npos;
+  })) << daemon.log();
 
   // The broker returns: the alarm state is the first thing a facility PC can
   // read (retained), and every one of the 25 outcomes still arrives.

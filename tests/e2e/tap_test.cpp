@@ -173,13 +173,13 @@ TEST_F(TapEndToEnd, SlowPluginGetsATimeoutAndItsOutcomeIsDropped) {
 
 TEST_F(TapEndToEnd, UnknownCardOrReaderIsAClearError) {
   std::string out;
-  EXPECT_EQ(test::run({test::kazasuctl_path(), "--socket", (dir_.path() / "control.sock").string(), "tap",
-                       "--reader", "counter-1", "--card", "nobody"},
+  EXPECT_EQ(test::run({test::kazasuctl_path(), "--socket", (dir_.path() / "control.sock").string(), "tap", "--reader",
+                       "counter-1", "--card", "nobody"},
                       out),
             1);
   EXPECT_EQ(out, "kazasuctl: no simulated card named \"nobody\" in [sim.cards]\n");
-  EXPECT_EQ(test::run({test::kazasuctl_path(), "--socket", (dir_.path() / "control.sock").string(), "tap",
-                       "--reader", "nowhere", "--card", "alice"},
+  EXPECT_EQ(test::run({test::kazasuctl_path(), "--socket", (dir_.path() / "control.sock").string(), "tap", "--reader",
+                       "nowhere", "--card", "alice"},
                       out),
             1);
   EXPECT_EQ(out, "kazasuctl: no reader named \"nowhere\"\n");
@@ -225,13 +225,14 @@ namespace {
 TEST(Timers, FireWhenTheSettableClockPassesTheirDueTime) {
   test::TempDir dir;
   test::Broker broker(dir.path() / "broker");
-  const int64_t a_day_ahead = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count() +
-                              86400000;
-  const std::string extra = "[plugins.ticker]\npath = \"" TEST_PLUGIN_DIR "/ticker.so\"\n[plugins.ticker.config]\n"
-                            "fire_at_unix_ms = " + std::to_string(a_day_ahead) +
-                            "\n[diagnostics]\nsettable_clock = true\n";
+  const int64_t a_day_ahead =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      86400000;
+  const std::string extra = "[plugins.ticker]\npath = \"" TEST_PLUGIN_DIR
+                            "/ticker.so\"\n[plugins.ticker.config]\n"
+                            "fire_at_unix_ms = " +
+                            std::to_string(a_day_ahead) + "\n[diagnostics]\nsettable_clock = true\n";
   test::Daemon daemon(dir.path(), test::daemon_config(dir.path(), broker.uri(), extra));
   test::Subscriber sub(broker.uri(), "kazasu/v1/#");
   ASSERT_TRUE(sub.next("/status", 5s));

@@ -39,15 +39,33 @@ class FacilityBroker : public ::testing::Test {
     test::write_file(dir_.path() / "mqtt.credentials",
                      "username = \"station-central-library\"\npassword = \"" + password + "\"\n", 0600);
     return "[station]\nsite = \"sanjo\"\nname = \"central-library\"\n"
-           "data_dir = \"" + (dir_.path() / "data").string() + "\"\n"
-           "secret_file = \"" + (dir_.path() / "site.secret").string() + "\"\n"
-           "control_socket = \"" + (dir_.path() / "control.sock").string() + "\"\n"
-           "plugin_dir = \"" + test::plugin_dir() + "\"\n"
-           "[mqtt]\nuri = \"ssl://127.0.0.1:" + std::to_string(port_) + "\"\n"
-           "ca_file = \"" + (certs / "ca.crt").string() + "\"\n"
-           "cert_file = \"" + (certs / (client_cert + ".crt")).string() + "\"\n"
-           "key_file = \"" + (certs / (client_cert + ".key")).string() + "\"\n"
-           "credentials_file = \"" + (dir_.path() / "mqtt.credentials").string() + "\"\n"
+           "data_dir = \"" +
+           (dir_.path() / "data").string() +
+           "\"\n"
+           "secret_file = \"" +
+           (dir_.path() / "site.secret").string() +
+           "\"\n"
+           "control_socket = \"" +
+           (dir_.path() / "control.sock").string() +
+           "\"\n"
+           "plugin_dir = \"" +
+           test::plugin_dir() +
+           "\"\n"
+           "[mqtt]\nuri = \"ssl://127.0.0.1:" +
+           std::to_string(port_) +
+           "\"\n"
+           "ca_file = \"" +
+           (certs / "ca.crt").string() +
+           "\"\n"
+           "cert_file = \"" +
+           (certs / (client_cert + ".crt")).string() +
+           "\"\n"
+           "key_file = \"" +
+           (certs / (client_cert + ".key")).string() +
+           "\"\n"
+           "credentials_file = \"" +
+           (dir_.path() / "mqtt.credentials").string() +
+           "\"\n"
            "[plugins.example]\n"
            "[readers.counter-1]\ndriver = \"sim\"\nplugins = [\"example\"]\n"
            "[sim.cards.alice]\nkind = \"jpki\"\nserial = \"0x1A2B3C4D\"\n";
@@ -75,11 +93,29 @@ TEST_F(FacilityBroker, RightCertificateAndPasswordPublishToTheFacilityPc) {
 
   // The facility PC, with its own certificate and password, reads the outcome.
   const auto certs = work_ / "etc" / "certs";
-  test::Process pc({"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port_), "--cafile",
-                    (certs / "ca.crt").string(), "--cert", (certs / "pc.crt").string(), "--key",
-                    (certs / "pc.key").string(), "-u", "library-pc", "-P",
-                    test::read_file(work_ / "pc.pw").substr(0, 32), "-V", "mqttv5", "-t",
-                    "kazasu/v1/sanjo/central-library/example/#", "-C", "1", "-W", "15"},
+  test::Process pc({"/usr/bin/mosquitto_sub",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    std::to_string(port_),
+                    "--cafile",
+                    (certs / "ca.crt").string(),
+                    "--cert",
+                    (certs / "pc.crt").string(),
+                    "--key",
+                    (certs / "pc.key").string(),
+                    "-u",
+                    "library-pc",
+                    "-P",
+                    test::read_file(work_ / "pc.pw").substr(0, 32),
+                    "-V",
+                    "mqttv5",
+                    "-t",
+                    "kazasu/v1/sanjo/central-library/example/#",
+                    "-C",
+                    "1",
+                    "-W",
+                    "15"},
                    dir_.path() / "pc.out");
   std::this_thread::sleep_for(500ms);  // let the subscription settle
   const std::string id = daemon.tap("counter-1", "alice");

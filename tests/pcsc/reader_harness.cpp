@@ -41,8 +41,7 @@ std::optional<CardRead> ReaderHarness::next_read(std::chrono::milliseconds timeo
 bool ReaderHarness::wait_state(ReaderState state, std::chrono::milliseconds timeout, const std::string& detail) {
   std::unique_lock lock(mutex_);
   return cv_.wait_for(lock, timeout, [&] {
-    return !states_.empty() && states_.back().first == state &&
-           states_.back().second.find(detail) != std::string::npos;
+    return !states_.empty() && states_.back().first == state && states_.back().second.find(detail) != std::string::npos;
   });
 }
 
@@ -110,7 +109,9 @@ fs::path trace_dir() {
   return d;
 }
 
-fs::path trace_file(const std::string& test_name) { return trace_dir() / (test_name + ".trace"); }
+fs::path trace_file(const std::string& test_name) {
+  return trace_dir() / (test_name + ".trace");
+}
 
 ReaderConfig reader_config(const VirtualReader& vr, const std::string& level, std::vector<std::string> accept) {
   ReaderConfig rc;

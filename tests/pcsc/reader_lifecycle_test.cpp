@@ -10,7 +10,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::vector<std::string> trace_args(const char* name) { return {"--trace", trace_file(name).string()}; }
+std::vector<std::string> trace_args(const char* name) {
+  return {"--trace", trace_file(name).string()};
+}
 
 TEST(PcscReader, ACardLeftOnTheReaderIsOneTap) {
   ReaderHarness h(reader_config(kReader0, "fast", {"jpki"}), identify_config());
@@ -81,9 +83,10 @@ TEST(PcscReader, SurvivesPcscdRestartAndIsReadyWithinFiveSeconds) {
   PcscDaemon::instance().ensure();
   const auto back = Clock::now();
   ASSERT_TRUE(h.wait_state(ReaderState::ready, 5s)) << "not ready within 5 s of pcscd's return";
-  RecordProperty("ready_after_ms", static_cast<int>(
-                                       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - back).count()));
-  CardsimProcess sim(card("valid"), kReader0.port, trace_args("PcscReader.SurvivesPcscdRestartAndIsReadyWithinFiveSeconds"));
+  RecordProperty("ready_after_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - back).count()));
+  CardsimProcess sim(card("valid"), kReader0.port,
+                     trace_args("PcscReader.SurvivesPcscdRestartAndIsReadyWithinFiveSeconds"));
   auto r = h.next_read(10s);
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->identity) << r->identity.error().message;

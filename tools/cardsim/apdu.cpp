@@ -4,7 +4,9 @@ namespace kazasu::cardsim {
 
 namespace {
 
-ParseResult fail(std::string why) { return ParseResult{std::nullopt, std::move(why)}; }
+ParseResult fail(std::string why) {
+  return ParseResult{std::nullopt, std::move(why)};
+}
 
 }  // namespace
 

@@ -15,7 +15,9 @@ std::string to_hex(const std::uint8_t* data, std::size_t size) {
   return text;
 }
 
-std::string to_hex(const Bytes& bytes) { return to_hex(bytes.data(), bytes.size()); }
+std::string to_hex(const Bytes& bytes) {
+  return to_hex(bytes.data(), bytes.size());
+}
 
 namespace {
 int nibble(char c) {
@@ -44,6 +46,8 @@ Bytes from_hex(std::string_view text) {
   return out;
 }
 
-Bytes to_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+Bytes to_bytes(std::string_view text) {
+  return Bytes(text.begin(), text.end());
+}
 
 }  // namespace kazasu::cardsim

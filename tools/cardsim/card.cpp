@@ -9,8 +9,8 @@ namespace kazasu::cardsim {
 namespace {
 
 constexpr std::uint8_t kClaIso = 0x00;
-constexpr std::uint8_t kClaProprietary = 0x80;  // COMPUTE DIGITAL SIGNATURE, jpki.md §2.5
-constexpr std::uint8_t kClaReader = 0xFF;       // PC/SC pseudo-APDUs (GET DATA UID)
+constexpr std::uint8_t kClaProprietary = 0x80;          // COMPUTE DIGITAL SIGNATURE, jpki.md §2.5
+constexpr std::uint8_t kClaReader = 0xFF;               // PC/SC pseudo-APDUs (GET DATA UID)
 constexpr std::uint8_t kClaSecureMessagingBits = 0x0C;  // CLA 08/0C refused, jpki.md §7.11
 
 constexpr std::uint8_t kInsSelect = 0xA4;
@@ -30,7 +30,9 @@ void Card::clear_selection() {
   pending_response_.clear();
 }
 
-void Card::power_on() { clear_selection(); }
+void Card::power_on() {
+  clear_selection();
+}
 
 void Card::power_off() {
   clear_selection();
@@ -39,7 +41,9 @@ void Card::power_off() {
   }
 }
 
-void Card::warm_reset() { clear_selection(); }
+void Card::warm_reset() {
+  clear_selection();
+}
 
 const PinCounter* Card::find_pin(const std::string& app_name, std::uint16_t fid) const {
   for (const auto& app : model_.apps) {
@@ -50,7 +54,9 @@ const PinCounter* Card::find_pin(const std::string& app_name, std::uint16_t fid)
   return nullptr;
 }
 
-Application* Card::current_app() { return current_app_ ? &model_.apps[*current_app_] : nullptr; }
+Application* Card::current_app() {
+  return current_app_ ? &model_.apps[*current_app_] : nullptr;
+}
 
 bool Card::pin_verified(std::uint16_t pin_fid) {
   Application* app = current_app();
@@ -82,11 +88,16 @@ ResponseApdu Card::dispatch(const CommandApdu& apdu) {
   }
   if (apdu.cla == kClaIso) {
     switch (apdu.ins) {
-      case kInsSelect: return select(apdu);
-      case kInsReadBinary: return read_binary(apdu);
-      case kInsVerify: return verify(apdu);
-      case kInsGetData: return get_data(apdu);
-      default: return ResponseApdu::status(kSwInsNotSupported);
+      case kInsSelect:
+        return select(apdu);
+      case kInsReadBinary:
+        return read_binary(apdu);
+      case kInsVerify:
+        return verify(apdu);
+      case kInsGetData:
+        return get_data(apdu);
+      default:
+        return ResponseApdu::status(kSwInsNotSupported);
     }
   }
   if (apdu.cla == kClaProprietary) {

@@ -9,7 +9,7 @@ namespace kazasu::cardsim {
 
 namespace {
 
-constexpr std::uint8_t kSfiFlag = 0x80;        // P1 bit 8: short EF identifier form (jpki.md §2.3 MBX)
+constexpr std::uint8_t kSfiFlag = 0x80;  // P1 bit 8: short EF identifier form (jpki.md §2.3 MBX)
 constexpr std::uint8_t kSfiMask = 0x1F;
 constexpr std::uint8_t kCurrentKeyRef = 0x80;  // P2=80: "key of the current EF" (§2.4, §2.5)
 constexpr std::size_t kPkcs1Overhead = 11;     // k-11 bytes of input, jpki.md §2.5

@@ -14,9 +14,9 @@
 namespace kazasu::cardsim {
 
 struct ElementaryFile {
-  Bytes content;                       // full file, filler included
-  std::optional<std::uint16_t> pin;    // PIN EF that must be verified before READ BINARY
-  std::string select_marker;           // trace line written whenever this EF is selected
+  Bytes content;                     // full file, filler included
+  std::optional<std::uint16_t> pin;  // PIN EF that must be verified before READ BINARY
+  std::string select_marker;         // trace line written whenever this EF is selected
 };
 
 struct KeyFile {

@@ -10,7 +10,9 @@ const Bytes kTagTemplate = {0x70};  // ISO 7816-4 interindustry template
 const Bytes kTagLocalId = {0x80};   // context-specific primitive 0: the ID as UTF-8
 }  // namespace
 
-Bytes make_free_area_tlv(const std::string& id) { return tlv(kTagTemplate, tlv(kTagLocalId, to_bytes(id))); }
+Bytes make_free_area_tlv(const std::string& id) {
+  return tlv(kTagTemplate, tlv(kTagLocalId, to_bytes(id)));
+}
 
 Application make_free_area_ap(const CardProfile& profile) {
   Application app;

@@ -19,7 +19,7 @@ void make_ca(const std::filesystem::path& out, int generation);
 struct MakeCardOptions {
   std::filesystem::path ca_dir;
   std::filesystem::path out;
-  std::string variant = "valid";  // valid expired not-yet-valid wrong-ca locked-pin renewed badge
+  std::string variant = "valid";              // valid expired not-yet-valid wrong-ca locked-pin renewed badge
   std::optional<std::filesystem::path> from;  // renewed: the card being replaced
   std::string pin = "1234";
   std::string sign_password = "ABC123";

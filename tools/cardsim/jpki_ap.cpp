@@ -35,13 +35,13 @@ Bytes make_token_info(const std::string& label) {
   };
   Bytes info = padded(label, 32);
   append(info, padded("J-LIS TEST (kazasu-cardsim)", 32));  // manufacturerID
-  append(info, padded("JPKI", 16));                          // model
-  append(info, padded("0000000000000000", 16));              // serialNumber
+  append(info, padded("JPKI", 16));                         // model
+  append(info, padded("0000000000000000", 16));             // serialNumber
   constexpr std::uint32_t kFlags = 0x0000040D;  // RNG | LOGIN_REQUIRED | USER_PIN_INITIALIZED | TOKEN_INITIALIZED
   append_be32(info, kFlags);
-  for (int i = 0; i < 4; ++i) append_be32(info, 0);  // session counts
-  append_be32(info, 16);  // maxPinLen: the sign password allows 16 (jpki.md §2.2)
-  append_be32(info, 4);   // minPinLen: the auth PIN is 4 digits
+  for (int i = 0; i < 4; ++i) append_be32(info, 0);           // session counts
+  append_be32(info, 16);                                      // maxPinLen: the sign password allows 16 (jpki.md §2.2)
+  append_be32(info, 4);                                       // minPinLen: the auth PIN is 4 digits
   for (int i = 0; i < 4; ++i) append_be32(info, 0xFFFFFFFF);  // memory: CK_UNAVAILABLE_INFORMATION
   append(info, {0x01, 0x00, 0x01, 0x00});                     // hw/fw version
   append(info, padded("", 16));                               // utcTime: not a clock token

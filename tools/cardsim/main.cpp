@@ -72,11 +72,11 @@ int cmd_make_ca(const std::vector<std::string>& argv) {
 }
 
 int cmd_make_card(const std::vector<std::string>& argv) {
-  const Args args = parse_args(argv,
-                               {"ca", "out", "variant", "from", "pin", "sign-password", "text-pin", "name",
-                                "address", "birth", "sex", "my-number", "municipality", "free-area-id",
-                                "free-area-aid", "free-area-ef", "uid", "seed"},
-                               {});
+  const Args args =
+      parse_args(argv,
+                 {"ca", "out", "variant", "from", "pin", "sign-password", "text-pin", "name", "address", "birth", "sex",
+                  "my-number", "municipality", "free-area-id", "free-area-aid", "free-area-ef", "uid", "seed"},
+                 {});
   MakeCardOptions o;
   o.out = args.required("out");
   o.variant = args.get("variant", o.variant);
@@ -104,8 +104,8 @@ int cmd_make_card(const std::vector<std::string>& argv) {
 }
 
 int cmd_run(const std::vector<std::string>& argv) {
-  const Args args = parse_args(argv, {"card", "host", "port", "delay-ms", "trace", "fault", "hold-ms"},
-                               {"control", "get-response"});
+  const Args args =
+      parse_args(argv, {"card", "host", "port", "delay-ms", "trace", "fault", "hold-ms"}, {"control", "get-response"});
   RunOptions o;
   o.card_dir = args.required("card");
   o.host = args.get("host", o.host);

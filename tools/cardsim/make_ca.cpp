@@ -14,10 +14,14 @@ namespace {
 // generation N looks like that generation; other generations get N itself.
 Bytes root_serial(bool auth, int generation) {
   switch (generation) {
-    case 1: return {0x01};
-    case 2: return auth ? Bytes{0x01, 0x33, 0xC3, 0x49} : Bytes{0x01, 0x32, 0xC4, 0xAB};
-    case 3: return auth ? Bytes{0x06, 0xD1, 0x80, 0x06} : Bytes{0x06, 0x7C, 0x6A, 0x21};
-    default: return {static_cast<std::uint8_t>(generation & 0x7F)};
+    case 1:
+      return {0x01};
+    case 2:
+      return auth ? Bytes{0x01, 0x33, 0xC3, 0x49} : Bytes{0x01, 0x32, 0xC4, 0xAB};
+    case 3:
+      return auth ? Bytes{0x06, 0xD1, 0x80, 0x06} : Bytes{0x06, 0x7C, 0x6A, 0x21};
+    default:
+      return {static_cast<std::uint8_t>(generation & 0x7F)};
   }
 }
 

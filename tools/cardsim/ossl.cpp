@@ -96,8 +96,7 @@ void write_private_key_pem(const std::filesystem::path& path, EVP_PKEY* key) {
 
 Bytes rsa_pkcs1_sign_raw(EVP_PKEY* key, const Bytes& data) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr));
-  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) {
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) {
     throw_openssl("signature setup failed");
   }
   // No signature md is set, so OpenSSL pads the given bytes as they are: the host
@@ -132,6 +131,8 @@ Bytes rsa_pkcs1_verify_recover(EVP_PKEY* public_key, const Bytes& signature) {
   return recovered;
 }
 
-int rsa_key_bytes(EVP_PKEY* key) { return EVP_PKEY_get_size(key); }
+int rsa_key_bytes(EVP_PKEY* key) {
+  return EVP_PKEY_get_size(key);
+}
 
 }  // namespace kazasu::cardsim

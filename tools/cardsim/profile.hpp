@@ -17,10 +17,10 @@ inline constexpr const char* kStateFile = "state.json";
 inline constexpr const char* kProfileFormat = "kazasu-cardsim-card/1";
 
 // File names inside a card directory.
-inline constexpr const char* kAuthCertDer = "auth_cert.der";    // EF 000A
-inline constexpr const char* kAuthKeyPem = "auth_key.pem";      // key EF 0017
-inline constexpr const char* kSignCertDer = "sign_cert.der";    // EF 0001
-inline constexpr const char* kSignKeyPem = "sign_key.pem";      // key EF 001A
+inline constexpr const char* kAuthCertDer = "auth_cert.der";       // EF 000A
+inline constexpr const char* kAuthKeyPem = "auth_key.pem";         // key EF 0017
+inline constexpr const char* kSignCertDer = "sign_cert.der";       // EF 0001
+inline constexpr const char* kSignKeyPem = "sign_key.pem";         // key EF 001A
 inline constexpr const char* kAuthCaCertDer = "auth_ca_cert.der";  // EF 000B (card's copy)
 inline constexpr const char* kSignCaCertDer = "sign_ca_cert.der";  // EF 0002 (card's copy)
 
@@ -52,7 +52,7 @@ struct CardProfile {
   std::string variant = "valid";
   Bytes atr;
   std::optional<Bytes> uid;
-  bool jpki = true;  // false for badge profiles: no JPKI AP and no text AP
+  bool jpki = true;                        // false for badge profiles: no JPKI AP and no text AP
   std::map<std::string, PinProfile> pins;  // keyed by kAuthPinName etc.
   BasicFour basic_four;
   std::string my_number;
@@ -62,7 +62,7 @@ struct CardProfile {
   std::string auth_cn;
   std::string auth_serial;  // hex, informational
   std::string sign_serial;
-  std::string not_before;   // ISO 8601 UTC, informational
+  std::string not_before;  // ISO 8601 UTC, informational
   std::string not_after;
   std::map<std::string, std::size_t> ef_sizes;  // "jpki.000A" -> physical EF size
   std::optional<std::string> renewed_from_cn;

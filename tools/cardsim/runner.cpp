@@ -90,12 +90,25 @@ void Session::remove(const std::string& why) {
 void Session::handle_frame(const Bytes& frame) {
   if (frame.size() == 1) {
     switch (frame[0]) {
-      case kVpcdPowerOff: card_->power_off(); trace_.event("power off"); break;
-      case kVpcdPowerOn: card_->power_on(); trace_.event("power on"); break;
-      case kVpcdReset: card_->warm_reset(); trace_.event("reset"); break;
+      case kVpcdPowerOff:
+        card_->power_off();
+        trace_.event("power off");
+        break;
+      case kVpcdPowerOn:
+        card_->power_on();
+        trace_.event("power on");
+        break;
+      case kVpcdReset:
+        card_->warm_reset();
+        trace_.event("reset");
+        break;
       // GET ATR is pcscd's presence poll (every 400 ms); not traced, it would drown the APDUs.
-      case kVpcdGetAtr: link_->write_frame(card_->atr()); break;
-      default: trace_.event("unknown control " + to_hex(frame)); break;
+      case kVpcdGetAtr:
+        link_->write_frame(card_->atr());
+        break;
+      default:
+        trace_.event("unknown control " + to_hex(frame));
+        break;
     }
     return;
   }

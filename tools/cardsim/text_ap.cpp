@@ -9,7 +9,7 @@ namespace kazasu::cardsim {
 
 namespace {
 
-const Bytes kTagMyNumber = {0xFF, 0x10};  // jpki.md §3 EF 0001
+const Bytes kTagMyNumber = {0xFF, 0x10};   // jpki.md §3 EF 0001
 const Bytes kTagBasicFour = {0xFF, 0x20};  // jpki.md §3.1
 const Bytes kTagOffsets = {0xDF, 0x21};
 const Bytes kTagName = {0xDF, 0x22};

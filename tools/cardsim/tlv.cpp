@@ -46,6 +46,8 @@ Bytes pad_with_filler(const Bytes& content, std::size_t size) {
   return out;
 }
 
-std::size_t round_up(std::size_t value, std::size_t block) { return (value + block - 1) / block * block; }
+std::size_t round_up(std::size_t value, std::size_t block) {
+  return (value + block - 1) / block * block;
+}
 
 }  // namespace kazasu::cardsim

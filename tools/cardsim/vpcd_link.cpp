@@ -96,8 +96,7 @@ void VpcdLink::break_off() {
   using namespace std::chrono_literals;
   const auto deadline = std::chrono::steady_clock::now() + 200ms;
   int unsent = 0;
-  while (::ioctl(fd_.get(), SIOCOUTQNSD, &unsent) == 0 && unsent > 0 &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (::ioctl(fd_.get(), SIOCOUTQNSD, &unsent) == 0 && unsent > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(1ms);
   }
   const linger reset_on_close{1, 0};

@@ -53,10 +53,10 @@ extern "C" {
 
 /** Result codes of plugin callbacks and host functions. */
 typedef enum kazasu_status {
-  KAZASU_OK = 0,             /**< success */
-  KAZASU_ERROR = 1,          /**< failure; the host turns it into an `error` outcome */
-  KAZASU_INVALID = 2,        /**< an argument was malformed (bad JSON, bad name) */
-  KAZASU_NOT_ALLOWED = 3,    /**< the call is not allowed here (outside a tap, not granted) */
+  KAZASU_OK = 0,          /**< success */
+  KAZASU_ERROR = 1,       /**< failure; the host turns it into an `error` outcome */
+  KAZASU_INVALID = 2,     /**< an argument was malformed (bad JSON, bad name) */
+  KAZASU_NOT_ALLOWED = 3, /**< the call is not allowed here (outside a tap, not granted) */
 } kazasu_status;
 
 /** Log levels, matching syslog/journald priorities. */
@@ -83,10 +83,10 @@ typedef enum kazasu_setting_type {
  * plugin is created, and `kazasud --help-plugin NAME` prints these.
  */
 typedef struct kazasu_setting {
-  const char *name;          /**< key, e.g. "greeting" */
+  const char* name;          /**< key, e.g. "greeting" */
   kazasu_setting_type type;  /**< expected TOML type */
-  const char *default_value; /**< default as TOML/JSON literal text, or NULL if required */
-  const char *description;   /**< one sentence for the docs */
+  const char* default_value; /**< default as TOML/JSON literal text, or NULL if required */
+  const char* description;   /**< one sentence for the docs */
   int64_t min_value;         /**< integers: the smallest value allowed, when min_value < max_value */
   int64_t max_value;         /**< integers: the largest value allowed; both 0 means no range */
 } kazasu_setting;
@@ -103,15 +103,15 @@ struct sqlite3;
  * free-area ID ever appears here.
  */
 typedef struct kazasu_tap {
-  uint32_t struct_size;  /**< sizeof(kazasu_tap) as the host knows it */
-  const char *id;        /**< tap id, a UUIDv7 in text form; unique and time-ordered */
-  const char *reader;    /**< reader name from config, e.g. "counter-1" */
-  const char *status;    /**< "ok" when the card was identified, else a reason such as
-                              "read_failed", "expired", "untrusted", "pin_locked" */
-  const char *message;   /**< a staff-readable sentence explaining `status` */
-  const char *card_kind; /**< "jpki", "freearea", "uid", or "" when unknown */
-  const char *assurance; /**< "fast", "verified", "possession", "uid", or "" */
-  const char *token;     /**< 64 hex chars, HMAC-SHA256 bound to this plugin; NULL unless status is "ok" */
+  uint32_t struct_size;     /**< sizeof(kazasu_tap) as the host knows it */
+  const char* id;           /**< tap id, a UUIDv7 in text form; unique and time-ordered */
+  const char* reader;       /**< reader name from config, e.g. "counter-1" */
+  const char* status;       /**< "ok" when the card was identified, else a reason such as
+                                 "read_failed", "expired", "untrusted", "pin_locked" */
+  const char* message;      /**< a staff-readable sentence explaining `status` */
+  const char* card_kind;    /**< "jpki", "freearea", "uid", or "" when unknown */
+  const char* assurance;    /**< "fast", "verified", "possession", "uid", or "" */
+  const char* token;        /**< 64 hex chars, HMAC-SHA256 bound to this plugin; NULL unless status is "ok" */
   int64_t detected_unix_ms; /**< wall-clock time the card was detected */
 } kazasu_tap;
 
@@ -122,9 +122,9 @@ typedef struct kazasu_tap {
  */
 typedef struct kazasu_command {
   uint32_t struct_size;     /**< sizeof(kazasu_command) as the host knows it */
-  const char *id;           /**< a UUIDv7 the host gave this command; outcomes it publishes carry it */
-  const char *name;         /**< `{name}`: lower-case [a-z0-9_] */
-  const char *payload_json; /**< the request: a JSON object */
+  const char* id;           /**< a UUIDv7 the host gave this command; outcomes it publishes carry it */
+  const char* name;         /**< `{name}`: lower-case [a-z0-9_] */
+  const char* payload_json; /**< the request: a JSON object */
 } kazasu_command;
 
 /**
@@ -138,7 +138,7 @@ typedef struct kazasu_host {
   uint16_t abi_minor;   /**< the host's ABI minor */
 
   /** Writes one log line tagged with the plugin's name. Never log tokens or personal data. */
-  void (*log)(kazasu_context *ctx, kazasu_log_level level, const char *message);
+  void (*log)(kazasu_context* ctx, kazasu_log_level level, const char* message);
 
   /**
    * Publishes an outcome `{plugin}/{event}`. `fields_json` must be a JSON
@@ -149,7 +149,7 @@ typedef struct kazasu_host {
    * [a-z0-9_], 1 to 64 characters, and not "cmd" or "error".
    * Returns KAZASU_INVALID for a bad event name or bad JSON.
    */
-  kazasu_status (*publish)(kazasu_context *ctx, const char *event, const char *fields_json);
+  kazasu_status (*publish)(kazasu_context* ctx, const char* event, const char* fields_json);
 
   /**
    * The plugin's own SQLite database (WAL). During `on_tap` a transaction is
@@ -157,29 +157,29 @@ typedef struct kazasu_host {
    * returns KAZASU_OK and rolls it back otherwise. Do not BEGIN/COMMIT
    * yourself inside `on_tap`; use SAVEPOINTs if you need nesting.
    */
-  struct sqlite3 *(*database)(kazasu_context *ctx);
+  struct sqlite3* (*database)(kazasu_context* ctx);
 
   /** The plugin's `[plugins.NAME.config]` table as a JSON object, defaults filled in. */
-  const char *(*config_json)(kazasu_context *ctx);
+  const char* (*config_json)(kazasu_context* ctx);
 
   /** Wall-clock time in milliseconds since the Unix epoch (the host may set it in tests). */
-  int64_t (*now_unix_ms)(kazasu_context *ctx);
+  int64_t (*now_unix_ms)(kazasu_context* ctx);
 
   /** The station's UTC offset in seconds (e.g. 32400 for Japan), for day boundaries. */
-  int32_t (*utc_offset_seconds)(kazasu_context *ctx);
+  int32_t (*utc_offset_seconds)(kazasu_context* ctx);
 
   /**
    * Inside `on_command` only: the successful answer, a JSON object sent as
    * the reply's `result`. Without a call, an OK return answers `{}`.
    */
-  kazasu_status (*reply)(kazasu_context *ctx, const char *result_json);
+  kazasu_status (*reply)(kazasu_context* ctx, const char* result_json);
 
   /**
    * Inside `on_command` only: a refusal with a machine-readable `code`
    * ([a-z0-9_], e.g. "already_linked") and a staff-readable `message`. The
    * command's database changes are rolled back.
    */
-  kazasu_status (*reply_error)(kazasu_context *ctx, const char *code, const char *message);
+  kazasu_status (*reply_error)(kazasu_context* ctx, const char* code, const char* message);
 
   /**
    * Arms (or re-arms) the one-shot timer `timer_id` of this instance to fire
@@ -187,17 +187,17 @@ typedef struct kazasu_host {
    * plugin's strand. Timers do not survive a restart: re-arm them in `create`
    * from your own database. A due time in the past fires at once.
    */
-  kazasu_status (*set_timer)(kazasu_context *ctx, uint64_t timer_id, int64_t due_unix_ms);
+  kazasu_status (*set_timer)(kazasu_context* ctx, uint64_t timer_id, int64_t due_unix_ms);
 
   /** Disarms timer `timer_id`; unknown ids are ignored. */
-  kazasu_status (*cancel_timer)(kazasu_context *ctx, uint64_t timer_id);
+  kazasu_status (*cancel_timer)(kazasu_context* ctx, uint64_t timer_id);
 
   /**
    * Like `publish`, but the broker keeps the message as the topic's current
    * state (MQTT retained), e.g. a live roster. Durable and ordered like
    * every outcome.
    */
-  kazasu_status (*publish_retained)(kazasu_context *ctx, const char *event, const char *fields_json);
+  kazasu_status (*publish_retained)(kazasu_context* ctx, const char* event, const char* fields_json);
 } kazasu_host;
 
 /**
@@ -205,13 +205,13 @@ typedef struct kazasu_host {
  * stay valid until the library is unloaded (a static is the usual choice).
  */
 typedef struct kazasu_plugin_descriptor {
-  uint32_t struct_size; /**< sizeof(kazasu_plugin_descriptor) as the plugin knows it */
-  uint16_t abi_major;   /**< chosen ABI major; must be one the host offered */
-  uint16_t abi_minor;   /**< chosen ABI minor */
-  const char *name;     /**< [a-z][a-z0-9_]*, the MQTT topic segment and token purpose */
-  const char *version;  /**< the plugin's own version, e.g. "1.2.0" */
-  const char *description; /**< one sentence */
-  const kazasu_setting *settings; /**< declared settings, may be NULL when count is 0 */
+  uint32_t struct_size;           /**< sizeof(kazasu_plugin_descriptor) as the plugin knows it */
+  uint16_t abi_major;             /**< chosen ABI major; must be one the host offered */
+  uint16_t abi_minor;             /**< chosen ABI minor */
+  const char* name;               /**< [a-z][a-z0-9_]*, the MQTT topic segment and token purpose */
+  const char* version;            /**< the plugin's own version, e.g. "1.2.0" */
+  const char* description;        /**< one sentence */
+  const kazasu_setting* settings; /**< declared settings, may be NULL when count is 0 */
   size_t settings_count;
 
   /**
@@ -220,10 +220,10 @@ typedef struct kazasu_plugin_descriptor {
    * after logging why; the host then unloads the plugin and goes on without it.
    * The database is available here: create or migrate your schema now.
    */
-  kazasu_status (*create)(const kazasu_host *host, kazasu_context *ctx, void **instance);
+  kazasu_status (*create)(const kazasu_host* host, kazasu_context* ctx, void** instance);
 
   /** Destroys an instance; no callback follows. */
-  void (*destroy)(void *instance);
+  void (*destroy)(void* instance);
 
   /**
    * Handles one tap on a reader bound to this plugin. Publish zero or more
@@ -231,7 +231,7 @@ typedef struct kazasu_plugin_descriptor {
    * (or overrunning the time budget) to roll back and have the host publish
    * an `error` outcome for this tap.
    */
-  kazasu_status (*on_tap)(void *instance, const kazasu_tap *tap);
+  kazasu_status (*on_tap)(void* instance, const kazasu_tap* tap);
 
   /**
    * Handles a command; may be NULL when the plugin takes none (every command
@@ -241,7 +241,7 @@ typedef struct kazasu_plugin_descriptor {
    * host->reply or host->reply_error; outcomes published here carry the
    * command's id and an empty `reader`.
    */
-  kazasu_status (*on_command)(void *instance, const kazasu_command *command);
+  kazasu_status (*on_command)(void* instance, const kazasu_command* command);
 
   /**
    * A timer armed with host->set_timer is due; may be NULL when the plugin
@@ -249,7 +249,7 @@ typedef struct kazasu_plugin_descriptor {
    * `on_tap`; outcomes published here carry a new event id and an empty
    * `reader`. `now_unix_ms` is the host's clock at the call.
    */
-  kazasu_status (*on_timer)(void *instance, uint64_t timer_id, int64_t now_unix_ms);
+  kazasu_status (*on_timer)(void* instance, uint64_t timer_id, int64_t now_unix_ms);
 
   /**
    * Optional (may be NULL): checks what declared types and ranges cannot,
@@ -260,7 +260,7 @@ typedef struct kazasu_plugin_descriptor {
    * sentence into `message` (both NUL-terminated, truncated to their sizes)
    * and return KAZASU_INVALID; the host reports it at the key's line.
    */
-  kazasu_status (*check_settings)(const char *settings_json, char *key, size_t key_size, char *message,
+  kazasu_status (*check_settings)(const char* settings_json, char* key, size_t key_size, char* message,
                                   size_t message_size);
 } kazasu_plugin_descriptor;
 
@@ -269,8 +269,7 @@ typedef struct kazasu_plugin_descriptor {
  * host speaks (KAZASU_ABI_VERSION(major, minor)), best first. Return a
  * descriptor for one of them, or NULL if none fits.
  */
-typedef const kazasu_plugin_descriptor *(*kazasu_plugin_entry_fn)(const uint32_t *host_versions,
-                                                                  size_t count);
+typedef const kazasu_plugin_descriptor* (*kazasu_plugin_entry_fn)(const uint32_t* host_versions, size_t count);
 
 #ifdef __cplusplus
 }

@@ -70,8 +70,7 @@ struct SettingError {
 /** Thrown by Plugin helpers when the host refuses a call. */
 class HostError : public std::runtime_error {
  public:
-  HostError(const std::string& what, kazasu_status status)
-      : std::runtime_error(what), status_(status) {}
+  HostError(const std::string& what, kazasu_status status) : std::runtime_error(what), status_(status) {}
   [[nodiscard]] kazasu_status status() const { return status_; }
 
  private:
@@ -83,9 +82,7 @@ class Host {
  public:
   Host(const kazasu_host* host, kazasu_context* ctx) : host_(host), ctx_(ctx) {}
 
-  void log(kazasu_log_level level, const std::string& message) const {
-    host_->log(ctx_, level, message.c_str());
-  }
+  void log(kazasu_log_level level, const std::string& message) const { host_->log(ctx_, level, message.c_str()); }
   /** Publishes `{plugin}/{event}` with the given JSON object of fields; throws HostError. */
   void publish(const std::string& event, const std::string& fields_json) const {
     const kazasu_status st = host_->publish(ctx_, event.c_str(), fields_json.c_str());
@@ -139,9 +136,7 @@ class Plugin {
 
  protected:
   void log(kazasu_log_level level, const std::string& message) const { host_.log(level, message); }
-  void publish(const std::string& event, const std::string& fields_json) const {
-    host_.publish(event, fields_json);
-  }
+  void publish(const std::string& event, const std::string& fields_json) const { host_.publish(event, fields_json); }
 
  private:
   Host host_;
@@ -149,7 +144,9 @@ class Plugin {
 
 namespace detail {
 
-inline std::string_view view(const char* s) { return s != nullptr ? std::string_view(s) : std::string_view(); }
+inline std::string_view view(const char* s) {
+  return s != nullptr ? std::string_view(s) : std::string_view();
+}
 
 template <class T>
 std::span<const kazasu_setting> settings_of() {
@@ -305,10 +302,10 @@ const kazasu_plugin_descriptor* describe(const uint32_t* host_versions, size_t c
 }  // namespace kazasu
 
 /** Registers `Class` as this library's plugin: exports the one entry symbol. */
-#define KAZASU_PLUGIN(Class, name, version, description)                                      \
-  extern "C" KAZASU_EXPORT const kazasu_plugin_descriptor* kazasu_plugin_entry(               \
-      const uint32_t* host_versions, size_t count) {                                          \
-    return ::kazasu::detail::describe<Class>(host_versions, count, name, version, description); \
+#define KAZASU_PLUGIN(Class, name, version, description)                                                      \
+  extern "C" KAZASU_EXPORT const kazasu_plugin_descriptor* kazasu_plugin_entry(const uint32_t* host_versions, \
+                                                                               size_t count) {                \
+    return ::kazasu::detail::describe<Class>(host_versions, count, name, version, description);               \
   }
 
 #endif  // KAZASU_PLUGIN_HPP

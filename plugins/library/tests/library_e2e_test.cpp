@@ -274,7 +274,7 @@ TEST(LibraryConfig, MissingCharsetWithASip2HostIsNamedAtItsLine) {
       check_config(dir, "[plugins.library]\n[plugins.library.config]\nsip2_host = \"127.0.0.1\"\n", rc);
   EXPECT_EQ(rc, 2);
   EXPECT_EQ(out.rfind((dir.path() / "k.toml").string() + ":6: plugins.library.config.sip2_charset: required when "
-                                                          "sip2_host is set",
+                                                         "sip2_host is set",
                       0),
             0u)
       << out;
@@ -283,12 +283,11 @@ TEST(LibraryConfig, MissingCharsetWithASip2HostIsNamedAtItsLine) {
 TEST(LibraryConfig, PortOutOfRangeAndUnknownKeyAreNamedAtTheirLines) {
   test::TempDir dir;
   int rc = 0;
-  const std::string out = check_config(
-      dir, "[plugins.library]\n[plugins.library.config]\nsip2_port = 70000\nsip2_colour = \"red\"\n", rc);
+  const std::string out =
+      check_config(dir, "[plugins.library]\n[plugins.library.config]\nsip2_port = 70000\nsip2_colour = \"red\"\n", rc);
   EXPECT_EQ(rc, 2);
   const std::string f = (dir.path() / "k.toml").string();
-  EXPECT_NE(out.find(f + ":8: plugins.library.config.sip2_port: 70000 is out of range (1 to 65535)"),
-            std::string::npos)
+  EXPECT_NE(out.find(f + ":8: plugins.library.config.sip2_port: 70000 is out of range (1 to 65535)"), std::string::npos)
       << out;
   EXPECT_NE(out.find(f + ":9: plugins.library.config.sip2_colour: unknown key"), std::string::npos) << out;
 }

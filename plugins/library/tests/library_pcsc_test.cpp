@@ -37,7 +37,8 @@ class Cards {
 
  private:
   Cards() {
-    if (kazasu::test::run_cardsim_tool({"make-ca", "--out", ca().string()}) != 0) throw std::runtime_error("make-ca failed");
+    if (kazasu::test::run_cardsim_tool({"make-ca", "--out", ca().string()}) != 0)
+      throw std::runtime_error("make-ca failed");
     make("alice", {"--variant", "valid", "--name", kHolderName});
     make("alice_renewed", {"--variant", "renewed", "--from", made_["alice"].string()});
     make("bob", {"--variant", "valid"});
@@ -60,7 +61,8 @@ std::string config(const fs::path& ca, int sip2_port) {
 [plugins.library.config]
 counter_reader = "counter-1"
 sip2_host = "127.0.0.1"
-sip2_port = )" + std::to_string(sip2_port) +
+sip2_port = )" +
+         std::to_string(sip2_port) +
          R"(
 sip2_login = "kazasu"
 sip2_password = "secret"
@@ -69,7 +71,8 @@ sip2_timeout_ms = 500
 
 [readers.counter-1]
 driver = "pcsc"
-pcsc_reader = ")" + std::string(kazasu::test::kReader2.name) +
+pcsc_reader = ")" +
+         std::string(kazasu::test::kReader2.name) +
          R"("
 plugins = ["library"]
 accept = ["jpki"]
@@ -77,14 +80,16 @@ level = "verified"
 
 [readers.counter-pin]
 driver = "pcsc"
-pcsc_reader = ")" + std::string(kazasu::test::kReader3.name) +
+pcsc_reader = ")" +
+         std::string(kazasu::test::kReader3.name) +
          R"("
 plugins = ["library"]
 accept = ["jpki"]
 level = "possession"
 
 [identify.jpki]
-trust_anchors = [")" + (ca / "auth_ca_cert.pem").string() +
+trust_anchors = [")" +
+         (ca / "auth_ca_cert.pem").string() +
          R"("]
 )";
 }
@@ -109,7 +114,7 @@ class LibraryPcsc : public ::testing::Test {
   void tap(const std::string& card, const kazasu::test::VirtualReader& reader = kazasu::test::kReader2) {
     ASSERT_TRUE(kazasu::test::wait_for_card(reader.name, false, 5s)) << "the previous card is still on the reader";
     auto sim = std::make_unique<kazasu::test::CardsimProcess>(Cards::get()[card], reader.port,
-                                                       std::vector<std::string>{"--hold-ms", "1500"});
+                                                              std::vector<std::string>{"--hold-ms", "1500"});
     sims_.push_back(std::move(sim));
   }
   json link(const std::string& patron, const std::string& card) {
@@ -197,8 +202,8 @@ TEST_F(LibraryPcsc, LockedPinGetsTheCityOfficeHint) {
 TEST_F(LibraryPcsc, LinkingWithPossessionUsesTheHoldersPin) {
   ASSERT_EQ(station_->call("link", R"({"patron": "P0003", "reader": "counter-pin"})")["ok"], true);
   std::string out;
-  ASSERT_EQ(test::run({test::kazasuctl_path(), "--socket", (station_->daemon().dir() / "control.sock").string(),
-                       "pin", "--reader", "counter-pin", "--pin", "1234"},
+  ASSERT_EQ(test::run({test::kazasuctl_path(), "--socket", (station_->daemon().dir() / "control.sock").string(), "pin",
+                       "--reader", "counter-pin", "--pin", "1234"},
                       out),
             0)
       << out;
@@ -219,7 +224,8 @@ TEST_F(LibraryPcsc, PluginDatabaseHoldsNoSerialAndNoName) {
   std::string lower = serial;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string raw;
-  for (size_t i = 0; i + 1 < serial.size(); i += 2) raw += static_cast<char>(std::stoi(serial.substr(i, 2), nullptr, 16));
+  for (size_t i = 0; i + 1 < serial.size(); i += 2)
+    raw += static_cast<char>(std::stoi(serial.substr(i, 2), nullptr, 16));
   EXPECT_EQ(bytes.find(serial), std::string::npos) << "serial (hex) in the plugin's database";
   EXPECT_EQ(bytes.find(lower), std::string::npos) << "serial (lower-case hex) in the plugin's database";
   EXPECT_EQ(bytes.find(raw), std::string::npos) << "serial (raw bytes) in the plugin's database";

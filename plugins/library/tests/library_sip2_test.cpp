@@ -22,7 +22,8 @@ std::string config(int port, const std::string& extra_settings) {
 [plugins.library.config]
 counter_reader = "counter-1"
 sip2_host = "127.0.0.1"
-sip2_port = )" + std::to_string(port) +
+sip2_port = )" +
+         std::to_string(port) +
          R"(
 sip2_login = "kazasu"
 sip2_password = "secret"
@@ -209,8 +210,7 @@ sip2_port = 70000
   std::string out;
   EXPECT_EQ(test::run({test::kazasud_path(), "--check-config", file.string()}, out), 2);
   EXPECT_NE(out.find("kazasud.toml:"), std::string::npos) << out;
-  EXPECT_NE(out.find("plugins.library.config.sip2_port: 70000 is out of range (1 to 65535)"), std::string::npos)
-      << out;
+  EXPECT_NE(out.find("plugins.library.config.sip2_port: 70000 is out of range (1 to 65535)"), std::string::npos) << out;
 }
 
 }  // namespace

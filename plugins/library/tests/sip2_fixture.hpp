@@ -23,8 +23,8 @@ class Sip2Fixture {
     std::filesystem::create_directories(dir);
     process_ = std::make_unique<Process>(
         std::vector<std::string>{KAZASU_PYTHON3, SIP2_SERVER, "--port-file", (dir / "port").string(), "--mode-file",
-                                 mode_file().string(), "--log", log_file().string(), "--charset", "cp932",
-                                 "--login", "kazasu:secret"},
+                                 mode_file().string(), "--log", log_file().string(), "--charset", "cp932", "--login",
+                                 "kazasu:secret"},
         dir / "server.log");
     for (int i = 0; i < 500 && !std::filesystem::exists(dir / "port"); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

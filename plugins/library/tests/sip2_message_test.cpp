@@ -115,7 +115,8 @@ TEST(Sip2Charset, DecodesShiftJisBeforeSplittingOnTheDelimiter) {
   const std::string body = cp932.to_wire("24              00020260101    090000AOLIB|AAP1|BLY|AFポイント|");
   ASSERT_NE(body.find("\x83|"), std::string::npos);
   sip2::Response r;
-  ASSERT_EQ(sip2::parse(sip2::seal(body, 0), [&](std::string_view b) { return cp932.from_wire(b); }, r),
+  ASSERT_EQ(sip2::parse(
+                sip2::seal(body, 0), [&](std::string_view b) { return cp932.from_wire(b); }, r),
             sip2::ParseError::none);
   EXPECT_EQ(r.field("AF"), "ポイント");
 }
@@ -124,7 +125,10 @@ TEST(Sip2Charset, UnmappableAndInvalidBytesAreReplacedNotFatal) {
   const Charset latin1("ISO-8859-1");
   EXPECT_EQ(latin1.to_wire("a図b"), "a?b");
   const Charset utf8("UTF-8");
-  EXPECT_EQ(utf8.from_wire("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(utf8.from_wire("a\xFF"
+                           "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_THROW(Charset("NO-SUCH-CHARSET"), std::invalid_argument);
 }
 

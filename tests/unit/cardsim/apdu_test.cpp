@@ -11,7 +11,9 @@ CommandApdu parse_ok(const std::string& hex) {
   return result.apdu.value_or(CommandApdu{});
 }
 
-bool is_malformed(const std::string& hex) { return !parse_apdu(from_hex(hex)).apdu.has_value(); }
+bool is_malformed(const std::string& hex) {
+  return !parse_apdu(from_hex(hex)).apdu.has_value();
+}
 
 TEST(ApduParse, Case1HasNeitherDataNorLe) {
   const CommandApdu apdu = parse_ok("00208080");
@@ -36,7 +38,10 @@ TEST(ApduParse, Case2ExtendedLe) {
   EXPECT_EQ(apdu.apdu_case, ApduCase::kCase2);
   EXPECT_TRUE(apdu.extended);
   EXPECT_EQ(apdu.le, 0x0700u);
-  EXPECT_EQ(parse_ok("00B0000000" "0000").le, 65536u);
+  EXPECT_EQ(parse_ok("00B0000000"
+                     "0000")
+                .le,
+            65536u);
 }
 
 TEST(ApduParse, Case3ShortCarriesData) {
@@ -66,12 +71,12 @@ TEST(ApduParse, Case3And4Extended) {
 
 TEST(ApduParse, RejectsMalformedLengths) {
   EXPECT_TRUE(is_malformed(""));
-  EXPECT_TRUE(is_malformed("00A404"));               // no P2
-  EXPECT_TRUE(is_malformed("00A4040C05D392"));       // Lc 5, 2 bytes
+  EXPECT_TRUE(is_malformed("00A404"));                // no P2
+  EXPECT_TRUE(is_malformed("00A4040C05D392"));        // Lc 5, 2 bytes
   EXPECT_TRUE(is_malformed("00A4040C02D392F0F0F0"));  // Lc 2, 4 bytes after it
-  EXPECT_TRUE(is_malformed("00B0000000FF"));         // extended marker then 1 byte
-  EXPECT_TRUE(is_malformed("002000800000000100"));   // extended Lc of zero
-  EXPECT_TRUE(is_malformed("802A0080000005AABB"));   // extended Lc 5, 2 bytes
+  EXPECT_TRUE(is_malformed("00B0000000FF"));          // extended marker then 1 byte
+  EXPECT_TRUE(is_malformed("002000800000000100"));    // extended Lc of zero
+  EXPECT_TRUE(is_malformed("802A0080000005AABB"));    // extended Lc 5, 2 bytes
 }
 
 TEST(ApduResponse, SerializesDataThenStatusWord) {

@@ -148,11 +148,16 @@ TEST_F(CardTest, SignatureChecksPinLengthAndScheme) {
   ASSERT_EQ(sw(select_aid(kJpkiAid)), kSwOk);
   ASSERT_EQ(sw(select_ef(kKeyAuth)), kSwOk);
   EXPECT_EQ(sw(compute_signature_apdu(Bytes(32, 1))), kSwSecurityNotSatisfied);
-  ASSERT_EQ(sw("00200098" "04" "31323334"), kSwOk);  // SFI-form VERIFY of 0018
+  ASSERT_EQ(sw("00200098"
+               "04"
+               "31323334"),
+            kSwOk);  // SFI-form VERIFY of 0018
   ASSERT_EQ(sw(select_ef(kKeyAuth)), kSwOk);
   EXPECT_EQ(sw(compute_signature_apdu(Bytes(245, 1))), kSwOk);
   EXPECT_EQ(sw(compute_signature_apdu(Bytes(246, 1))), kSwWrongLength);
-  EXPECT_EQ(sw("802A0080" "00"), kSwWrongLength);  // no data
+  EXPECT_EQ(sw("802A0080"
+               "00"),
+            kSwWrongLength);  // no data
   Bytes scheme = compute_signature_apdu(Bytes(32, 1));
   scheme[2] = 0x01;
   EXPECT_EQ(sw(scheme), kSwWrongP1P2);
@@ -170,7 +175,10 @@ TEST_F(CardTest, VerifyCountsDownAndNotifiesTheObserver) {
   EXPECT_EQ(sw("00200080"), kSwOk);  // already verified
   const std::vector<std::pair<std::string, int>> expected = {{"auth_pin", 2}, {"auth_pin", 1}, {"auth_pin", 3}};
   EXPECT_EQ(seen, expected);
-  EXPECT_EQ(sw("00200180" "04" "31323334"), kSwWrongP1P2);
+  EXPECT_EQ(sw("00200180"
+               "04"
+               "31323334"),
+            kSwWrongP1P2);
 }
 
 TEST_F(CardTest, TextApNeedsTheTextPinAndMarksMyNumberSelection) {
@@ -184,7 +192,10 @@ TEST_F(CardTest, TextApNeedsTheTextPinAndMarksMyNumberSelection) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0], kMyNumberMarker);
   EXPECT_EQ(sw(read_binary(0, 17)), kSwSecurityNotSatisfied);
-  EXPECT_EQ(sw("00200091" "04" "31323334"), kSwOk);  // SFI-form VERIFY of 0011
+  EXPECT_EQ(sw("00200091"
+               "04"
+               "31323334"),
+            kSwOk);  // SFI-form VERIFY of 0011
   const ResponseApdu number = send(read_binary(0, 17));
   ASSERT_EQ(number.sw, kSwOk);
   EXPECT_EQ(number.data, make_my_number_ef("123456789018"));
@@ -207,7 +218,10 @@ TEST_F(CardTest, JpkiEf0001SelectionIsNotTheMyNumberMarker) {
 
 TEST_F(CardTest, PowerOffEndsTheSecurityStateButWarmResetDoesNot) {
   ASSERT_EQ(sw(select_aid(kJpkiAid)), kSwOk);
-  ASSERT_EQ(sw("0020009B" "06" "414243313233"), kSwOk);  // sign password by SFI
+  ASSERT_EQ(sw("0020009B"
+               "06"
+               "414243313233"),
+            kSwOk);  // sign password by SFI
   card_->warm_reset();
   EXPECT_EQ(sw(read_binary(0, 4)), kSwNoCurrentEf);  // selection gone
   ASSERT_EQ(sw(select_aid(kJpkiAid)), kSwOk);
@@ -258,13 +272,17 @@ TEST(CardGetResponseMode, AnswersCase4With61xxAndServesGetResponse) {
   Card card = load_card(shared_valid_card(), CardOptions{true});
   card.power_on();
   ASSERT_EQ(card.process(select_aid(kJpkiAid)).sw, kSwOk);
-  ASSERT_EQ(card.process(from_hex("00200098" "04" "31323334")).sw, kSwOk);
+  ASSERT_EQ(card.process(from_hex("00200098"
+                                  "04"
+                                  "31323334"))
+                .sw,
+            kSwOk);
   Bytes apdu = from_hex("802A0097");
   const Bytes digest_info = sha256_digest_info(to_bytes("m"));
   apdu.push_back(static_cast<std::uint8_t>(digest_info.size()));
   append(apdu, digest_info);
   apdu.push_back(0x00);
-  EXPECT_EQ(card.process(apdu).sw, 0x6100);  // 256 bytes waiting
+  EXPECT_EQ(card.process(apdu).sw, 0x6100);                    // 256 bytes waiting
   EXPECT_EQ(card.process(from_hex("00C0000010")).sw, 0x61F0);  // 16 taken, 240 left
   const ResponseApdu rest = card.process(from_hex("00C00000F0"));
   EXPECT_EQ(rest.sw, kSwOk);

@@ -17,8 +17,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-X509Ptr auth_cert(const fs::path& card) { return cert_from_der(read_file(card / kAuthCertDer)); }
-X509Ptr auth_root() { return cert_from_pem_file(test_ca_dir() / kCaAuthCertPem); }
+X509Ptr auth_cert(const fs::path& card) {
+  return cert_from_der(read_file(card / kAuthCertDer));
+}
+X509Ptr auth_root() {
+  return cert_from_pem_file(test_ca_dir() / kCaAuthCertPem);
+}
 
 std::time_t to_time(const ASN1_TIME* t) {
   std::tm tm{};
@@ -54,8 +58,7 @@ TEST(MakeCa, RootsAreSelfSignedJpkiTestCas) {
   EXPECT_TRUE(X509_get_key_usage(root.get()) & KU_CRL_SIGN);
   EXPECT_EQ(X509_get_signature_nid(root.get()), NID_sha256WithRSAEncryption);
   const X509Ptr sign_root = cert_from_pem_file(test_ca_dir() / kCaSignCertPem);
-  EXPECT_NE(name_text(X509_get_subject_name(sign_root.get())).find("OU=JPKI for digital signature"),
-            std::string::npos);
+  EXPECT_NE(name_text(X509_get_subject_name(sign_root.get())).find("OU=JPKI for digital signature"), std::string::npos);
 }
 
 TEST(MakeCard, ValidCardRunsFiveYearsToABirthdayUnderTheAuthRoot) {
@@ -126,7 +129,11 @@ TEST(MakeCard, LockedPinCardAnswers6984) {
   card.power_on();
   ASSERT_EQ(card.process(select_aid(kJpkiAid)).sw, kSwOk);
   EXPECT_EQ(card.process(from_hex("00200098")).sw, 0x63C0);
-  EXPECT_EQ(card.process(from_hex("00200098" "04" "31323334")).sw, kSwPinBlocked);
+  EXPECT_EQ(card.process(from_hex("00200098"
+                                  "04"
+                                  "31323334"))
+                .sw,
+            kSwPinBlocked);
 }
 
 TEST(MakeCard, RenewedCardKeepsThePersonButNotTheKeyOrSerial) {

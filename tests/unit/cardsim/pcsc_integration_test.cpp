@@ -231,8 +231,7 @@ TEST_F(PcscCardsim, ApduRoundTripIsFarBelowTheDelayedAckTimer) {
     const test::TransmitResult r = card.transmit(apdu);
     ASSERT_EQ(r.sw(), 0x9000);
   }
-  const double mean_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - start_time).count() / kRounds;
+  const double mean_ms = std::chrono::duration<double, std::milli>(Clock::now() - start_time).count() / kRounds;
   std::cout << "[ APDU round trip through pcscd+vpcd: " << mean_ms << " ms mean over " << kRounds << " ]\n";
   RecordProperty("apdu_round_trip_us", static_cast<int>(mean_ms * 1000));
   // Without TCP_NODELAY/TCP_QUICKACK each APDU waits ~40 ms for a delayed ACK.

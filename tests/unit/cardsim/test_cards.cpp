@@ -57,17 +57,28 @@ fs::path make_test_card(const std::string& variant, const std::vector<std::strin
   for (std::size_t i = 0; i + 1 < extra.size(); i += 2) {
     const std::string& key = extra[i];
     const std::string& value = extra[i + 1];
-    if (key == "--from") o.from = value;
-    else if (key == "--uid") o.uid = value;
-    else if (key == "--free-area-id") o.free_area_id = value;
-    else if (key == "--birth") o.birth = value;
-    else if (key == "--my-number") o.my_number = value;
-    else if (key == "--address") o.address = value;
-    else if (key == "--name") o.name = value;
-    else if (key == "--pin") o.pin = value;
-    else if (key == "--sign-password") o.sign_password = value;
-    else if (key == "--text-pin") o.text_pin = value;
-    else throw std::invalid_argument("test helper does not know " + key);
+    if (key == "--from")
+      o.from = value;
+    else if (key == "--uid")
+      o.uid = value;
+    else if (key == "--free-area-id")
+      o.free_area_id = value;
+    else if (key == "--birth")
+      o.birth = value;
+    else if (key == "--my-number")
+      o.my_number = value;
+    else if (key == "--address")
+      o.address = value;
+    else if (key == "--name")
+      o.name = value;
+    else if (key == "--pin")
+      o.pin = value;
+    else if (key == "--sign-password")
+      o.sign_password = value;
+    else if (key == "--text-pin")
+      o.text_pin = value;
+    else
+      throw std::invalid_argument("test helper does not know " + key);
   }
   make_card(o);
   return o.out;
@@ -102,7 +113,9 @@ Bytes case3(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2
 
 }  // namespace
 
-Bytes select_aid(const Bytes& aid) { return case3(0x00, 0xA4, 0x04, 0x0C, aid); }
+Bytes select_aid(const Bytes& aid) {
+  return case3(0x00, 0xA4, 0x04, 0x0C, aid);
+}
 
 Bytes select_ef(std::uint16_t fid) {
   return {0x00, 0xA4, 0x02, 0x0C, 0x02, static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)};
@@ -113,7 +126,9 @@ Bytes read_binary(std::size_t offset, std::size_t le) {
           static_cast<std::uint8_t>(le & 0xFF)};
 }
 
-Bytes verify(const std::string& pin) { return case3(0x00, 0x20, 0x00, 0x80, to_bytes(pin)); }
+Bytes verify(const std::string& pin) {
+  return case3(0x00, 0x20, 0x00, 0x80, to_bytes(pin));
+}
 
 Bytes compute_signature_apdu(const Bytes& data, std::uint8_t p2) {
   Bytes apdu = case3(0x80, 0x2A, 0x00, p2, data);

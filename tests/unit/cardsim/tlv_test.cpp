@@ -53,9 +53,7 @@ TEST(TextAp, BasicFourOffsetTablePointsAtEachField) {
   const std::size_t header = file[2] & 0x80 ? 3 + (file[2] & 0x7F) : 3;
   ASSERT_EQ(Bytes(file.begin() + static_cast<long>(header), file.begin() + static_cast<long>(header) + 3),
             from_hex("DF2108"));
-  auto offset = [&](int i) {
-    return std::size_t{file[header + 3 + 2 * i]} << 8 | file[header + 4 + 2 * i];
-  };
+  auto offset = [&](int i) { return std::size_t{file[header + 3 + 2 * i]} << 8 | file[header + 4 + 2 * i]; };
   EXPECT_EQ(offset(0), header + 11);  // first field follows the table (000E for short lengths)
   EXPECT_EQ(field_at(file, offset(0), {0xDF, 0x22}), b.name);
   EXPECT_EQ(field_at(file, offset(1), {0xDF, 0x23}), b.address);

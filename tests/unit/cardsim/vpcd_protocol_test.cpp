@@ -183,7 +183,7 @@ TEST(VpcdProtocol, PowerOffEndsPinStateAndResetKeepsIt) {
   vpcd.send_frame({0x02});  // warm reset
   ASSERT_EQ(vpcd.exchange(select_aid(kJpkiAid)), from_hex("9000"));
   EXPECT_EQ(vpcd.exchange("0020009B"), from_hex("9000"));  // still verified
-  vpcd.send_frame({0x00});  // power off
+  vpcd.send_frame({0x00});                                 // power off
   vpcd.send_frame({0x01});
   ASSERT_EQ(vpcd.exchange(select_aid(kJpkiAid)), from_hex("9000"));
   EXPECT_EQ(vpcd.exchange("0020009B"), from_hex("63C5"));

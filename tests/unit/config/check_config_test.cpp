@@ -42,7 +42,8 @@ TEST(CheckConfig, PluginSettingsAreValidatedAgainstTheirDeclaration) {
   std::string out;
   EXPECT_EQ(test::run({test::kazasud_path(), "--check-config", file.string()}, out), 2);
   EXPECT_EQ(out, file.string() + ":8: plugins.example.config.greeting: expected a string, found an integer\n" +
-                     file.string() + ":9: plugins.example.config.volume: unknown key (plugin example does not declare it)\n");
+                     file.string() +
+                     ":9: plugins.example.config.volume: unknown key (plugin example does not declare it)\n");
 }
 
 TEST(CheckConfig, MissingPluginFileIsNamedAtItsTable) {

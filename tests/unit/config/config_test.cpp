@@ -140,8 +140,9 @@ TEST(Config, ReservedPluginNamesAreRefused) {
   TempDir dir;
   const auto file = dir.path() / "k.toml";
   write_file(file, "[station]\nsite = \"a\"\nname = \"b\"\n[plugins.status]\n");
-  EXPECT_EQ(messages(file), std::vector<std::string>{file.string() +
-                                                     ":4: plugins.status: \"status\" is reserved for the daemon's own topics"});
+  EXPECT_EQ(messages(file),
+            std::vector<std::string>{file.string() +
+                                     ":4: plugins.status: \"status\" is reserved for the daemon's own topics"});
 }
 
 TEST(Config, MissingStationTableIsAnError) {

@@ -63,7 +63,8 @@ class SimCardChannel : public CardChannel {
 
  protected:
   Result<apdu::Bytes> exchange(const apdu::Bytes& command) override {
-    if (commands.size() >= remove_after_) return Error{kReadFailed, "the card was removed during the read; tap it again"};
+    if (commands.size() >= remove_after_)
+      return Error{kReadFailed, "the card was removed during the read; tap it again"};
     commands.push_back(command);
     const cardsim::ResponseApdu r = card_.process(command);
     apdu::Bytes out = r.data;

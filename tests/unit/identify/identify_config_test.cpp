@@ -31,9 +31,11 @@ TEST(IdentifyConfig, ReadsPcscReadersAndIdentifySettings) {
   const fs::path p = write("kazasu-id-ok.toml",
                            "[readers.r1]\ndriver = \"pcsc\"\npcsc_reader = \"Virtual PCD\"\naccept = [\"jpki\", "
                            "\"freearea\"]\nlevel = \"possession\"\nfeedback = true\n"
-                           "[identify.jpki]\ntrust_anchors = [\"" + pem.string() + "\"]\n"
-                           "[identify.freearea]\naid = \"F04B415A41535501\"\nef = \"0002\"\ntag = \"DF21\"\n"
-                           "[identify.pin]\ntimeout_ms = 500\nttl_ms = 2000\n");
+                           "[identify.jpki]\ntrust_anchors = [\"" +
+                               pem.string() +
+                               "\"]\n"
+                               "[identify.freearea]\naid = \"F04B415A41535501\"\nef = \"0002\"\ntag = \"DF21\"\n"
+                               "[identify.pin]\ntimeout_ms = 500\nttl_ms = 2000\n");
   const Config c = load_config(p);
   ASSERT_EQ(c.readers.size(), 1u);
   EXPECT_EQ(c.readers[0].driver, "pcsc");

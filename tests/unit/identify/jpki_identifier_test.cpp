@@ -35,8 +35,9 @@ TEST(JpkiFast, IdentifiesACardWithTwoApdus) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->kind, "jpki");
   EXPECT_EQ(r->assurance, "fast");
-  EXPECT_EQ(r->issuer,
-            "C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems");
+  EXPECT_EQ(
+      r->issuer,
+      "C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems");
   EXPECT_FALSE(r->subject.empty());
   ASSERT_EQ(ch.commands.size(), 2u);
   EXPECT_EQ(apdu::to_hex(ch.commands[0]), "00A4040C0AD392F000260100000001");

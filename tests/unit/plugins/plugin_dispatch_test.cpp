@@ -2,8 +2,8 @@
 // a throwing or slow plugin yields an error and rolls back what it published.
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "core/clock.hpp"
@@ -40,7 +40,8 @@ class PluginDispatchTest : public ::testing::Test {
     io_.restart();
     // The plugin answers from the pool thread; keep run_one waiting for it.
     auto guard = boost::asio::make_work_guard(io_);
-    p.dispatch(t, token, run, io_, [] {}, [&](PluginResult r) { result = std::move(r); });
+    p.dispatch(
+        t, token, run, io_, [] {}, [&](PluginResult r) { result = std::move(r); });
     while (!result) io_.run_one();
     return *result;
   }

@@ -54,7 +54,8 @@ TEST_F(PluginHostTest, WrongAbiMajorIsRefusedAndOthersLoad) {
   const std::string log = load({plugin("bad_abi", test_plugin("bad_abi")), plugin("example", EXAMPLE_PLUGIN)});
   ASSERT_EQ(host_->refused().size(), 1u);
   EXPECT_EQ(host_->refused()[0].reason, "abi_mismatch");
-  EXPECT_EQ(host_->refused()[0].message, test_plugin("bad_abi").string() + " uses plugin ABI 2.0; this host speaks 1.0");
+  EXPECT_EQ(host_->refused()[0].message,
+            test_plugin("bad_abi").string() + " uses plugin ABI 2.0; this host speaks 1.0");
   ASSERT_EQ(host_->plugins().size(), 1u);
   EXPECT_EQ(host_->plugins()[0]->name(), "example");
   EXPECT_NE(log.find("<3>plugin refused plugin=bad_abi reason=abi_mismatch detail="), std::string::npos) << log;
@@ -84,7 +85,8 @@ TEST_F(PluginHostTest, NameMustMatchItsConfigTable) {
 }
 
 TEST_F(PluginHostTest, FailingCreateIsRolledBack) {
-  const std::string log = load({plugin("failing_create", test_plugin("failing_create")), plugin("example", EXAMPLE_PLUGIN)});
+  const std::string log =
+      load({plugin("failing_create", test_plugin("failing_create")), plugin("example", EXAMPLE_PLUGIN)});
   ASSERT_EQ(host_->refused().size(), 1u);
   EXPECT_EQ(host_->refused()[0].reason, "create_failed");
   EXPECT_EQ(host_->plugins().size(), 1u);
