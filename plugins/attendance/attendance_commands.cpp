@@ -2,6 +2,7 @@
 // token), unenroll, disaster on/off, correct, export. Every refusal carries a
 // machine-readable code and a sentence for staff.
 #include <initializer_list>
+#include <kazasu/command_fields.hpp>
 
 #include "attendance_plugin.hpp"
 #include "csv_export.hpp"
@@ -12,30 +13,10 @@ namespace {
 using kazasu::CommandError;
 using nlohmann::json;
 
-// Unknown fields are refused, so a typo ("stafff") is not silently ignored.
-void only_fields(const json& request, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : request.items()) {
-    bool known = false;
-    for (const char* a : allowed) known = known || key == a;
-    if (!known) throw CommandError("unknown_field", "unknown field \"" + key + "\"");
-  }
-}
-
-std::optional<std::string> string_field(const json& request, const char* name, bool required) {
-  if (!request.contains(name)) {
-    if (required) throw CommandError("missing_field", std::string("the command needs a \"") + name + "\" string");
-    return std::nullopt;
-  }
-  if (!request[name].is_string() || request[name].get<std::string>().empty()) {
-    throw CommandError("invalid_field", std::string("\"") + name + "\" must be a non-empty string");
-  }
-  return request[name].get<std::string>();
-}
-
 // Staff numbers are printable ASCII without separators, so they are safe in
 // CSV cells, log lines and topics alike.
 std::string staff_field(const json& request, const char* name) {
-  const std::string s = *string_field(request, name, true);
+  const std::string s = *kazasu::fields::string(request, name, true, false);
   if (s.size() > 32) throw CommandError("invalid_staff", std::string("\"") + name + "\" is longer than 32 characters");
   for (const char c : s) {
     if (c < 0x21 || c > 0x7E || c == ',' || c == '"') {
@@ -74,9 +55,11 @@ std::string AttendancePlugin::on_command(const kazasu::Command& command) {
 }
 
 std::string AttendancePlugin::enroll_command(const json& request) {
-  only_fields(request, {"staff", "section", "section_type", "pattern", "reader", "token"});
-  Staff staff{staff_field(request, "staff"), *string_field(request, "section", true), SectionType::ordinary, Pattern{}};
-  const auto type = parse_section_type(string_field(request, "section_type", false).value_or("ordinary"));
+  kazasu::fields::only(request, {"staff", "section", "section_type", "pattern", "reader", "token"});
+  Staff staff{staff_field(request, "staff"), *kazasu::fields::string(request, "section", true, false),
+              SectionType::ordinary, Pattern{}};
+  const auto type =
+      parse_section_type(kazasu::fields::string(request, "section_type", false, false).value_or("ordinary"));
   if (!type) throw CommandError("invalid_section_type", "\"section_type\" must be \"ordinary\" or \"external\"");
   staff.section_type = *type;
   if (request.contains("pattern")) {
@@ -92,7 +75,7 @@ std::string AttendancePlugin::enroll_command(const json& request) {
     staff.pattern = *pattern;
   }
   const int64_t now = host().now_unix_ms();
-  if (auto token = string_field(request, "token", false)) {
+  if (auto token = kazasu::fields::string(request, "token", false, false)) {
     if (!valid_token(*token))
       throw CommandError("invalid_token", "\"token\" must be the 64 hex characters of an outcome");
     if (auto owner = store_.find_by_token(*token); owner && owner->staff != staff.staff) {
@@ -108,7 +91,7 @@ std::string AttendancePlugin::enroll_command(const json& request) {
                             .dump());
     return json{{"enrolled", true}, {"staff", staff.staff}, {"replaced", replaced}}.dump();
   }
-  const std::string reader = string_field(request, "reader", false).value_or(config_.enroll_reader);
+  const std::string reader = kazasu::fields::string(request, "reader", false, false).value_or(config_.enroll_reader);
   if (reader.empty()) {
     throw CommandError("no_reader", "name a \"reader\" or a \"token\", or set enroll_reader in the config");
   }
@@ -120,7 +103,7 @@ std::string AttendancePlugin::enroll_command(const json& request) {
 }
 
 std::string AttendancePlugin::unenroll_command(const json& request) {
-  only_fields(request, {"staff"});
+  kazasu::fields::only(request, {"staff"});
   const std::string staff = staff_field(request, "staff");
   if (!store_.unenroll(staff)) throw CommandError("not_enrolled", "no card is enrolled for this staff number");
   publish("unenrolled", json{{"staff", staff}}.dump());
@@ -128,7 +111,7 @@ std::string AttendancePlugin::unenroll_command(const json& request) {
 }
 
 std::string AttendancePlugin::disaster_command(const json& request) {
-  only_fields(request, {"on"});
+  kazasu::fields::only(request, {"on"});
   if (!request.contains("on") || !request["on"].is_boolean()) {
     throw CommandError("missing_field", "the command needs \"on\": true or false");
   }
@@ -142,14 +125,14 @@ std::string AttendancePlugin::disaster_command(const json& request) {
 }
 
 std::string AttendancePlugin::correct_command(const json& request) {
-  only_fields(request, {"staff", "date", "in", "out", "reason", "approver"});
+  kazasu::fields::only(request, {"staff", "date", "in", "out", "reason", "approver"});
   const std::string staff_no = staff_field(request, "staff");
   const std::string approver = staff_field(request, "approver");
-  const std::string reason = *string_field(request, "reason", true);
-  const auto day = parse_day(*string_field(request, "date", true));
+  const std::string reason = *kazasu::fields::string(request, "reason", true, false);
+  const auto day = parse_day(*kazasu::fields::string(request, "date", true, false));
   if (!day) throw CommandError("invalid_date", "\"date\" must be a calendar date written YYYY-MM-DD");
-  const auto in_min = parse_hhmm(*string_field(request, "in", true));
-  const auto out_min = parse_hhmm(*string_field(request, "out", true));
+  const auto in_min = parse_hhmm(*kazasu::fields::string(request, "in", true, false));
+  const auto out_min = parse_hhmm(*kazasu::fields::string(request, "out", true, false));
   if (!in_min || !out_min) throw CommandError("invalid_time", "\"in\" and \"out\" must be times written HH:MM");
   // Nobody approves their own correction (the approval is the point of the record).
   if (approver == staff_no) throw CommandError("self_approval", "the approver must be another staff member");
@@ -183,8 +166,8 @@ std::string AttendancePlugin::correct_command(const json& request) {
 }
 
 std::string AttendancePlugin::export_command(const json& request) {
-  only_fields(request, {"month"});
-  const std::string month = *string_field(request, "month", true);
+  kazasu::fields::only(request, {"month"});
+  const std::string month = *kazasu::fields::string(request, "month", true, false);
   if (!valid_month(month)) throw CommandError("invalid_month", "\"month\" must be written YYYY-MM");
   const int64_t from_day = *parse_day(month + "-01");
   const int64_t to_day = *parse_day(add_months(month, 1) + "-01");

@@ -1,6 +1,7 @@
 // Commands from the circulation PC: link (arm a reader), unlink, stats.
 // Every refusal carries a machine-readable code and a sentence for staff.
 #include <initializer_list>
+#include <kazasu/command_fields.hpp>
 
 #include "library_plugin.hpp"
 #include "station_time.hpp"
@@ -21,28 +22,8 @@ bool valid_patron(const std::string& p) {
   return true;
 }
 
-// Unknown fields are refused, so a typo ("patorn") is not silently ignored.
-void only_fields(const json& request, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : request.items()) {
-    bool known = false;
-    for (const char* a : allowed) known = known || key == a;
-    if (!known) throw CommandError("unknown_field", "unknown field \"" + key + "\"");
-  }
-}
-
-std::optional<std::string> string_field(const json& request, const char* name, bool required) {
-  if (!request.contains(name)) {
-    if (required) throw CommandError("missing_field", std::string("the command needs a \"") + name + "\" string");
-    return std::nullopt;
-  }
-  if (!request[name].is_string()) {
-    throw CommandError("invalid_field", std::string("\"") + name + "\" must be a string");
-  }
-  return request[name].get<std::string>();
-}
-
 std::string patron_field(const json& request) {
-  const std::string p = *string_field(request, "patron", true);
+  const std::string p = *kazasu::fields::string(request, "patron", true);
   if (!valid_patron(p)) {
     throw CommandError("invalid_patron", "\"patron\" must be 1 to 64 printable ASCII characters without '|'");
   }
@@ -62,9 +43,9 @@ std::string LibraryPlugin::on_command(const kazasu::Command& command) {
 }
 
 std::string LibraryPlugin::link_command(const json& request, const kazasu::Command& command) {
-  only_fields(request, {"patron", "reader"});
+  kazasu::fields::only(request, {"patron", "reader"});
   const std::string patron = patron_field(request);
-  std::string reader = string_field(request, "reader", false).value_or(config_.counter_reader);
+  std::string reader = kazasu::fields::string(request, "reader", false).value_or(config_.counter_reader);
   if (reader.empty()) {
     throw CommandError("no_reader", "name a \"reader\" or set counter_reader in the library plugin's config");
   }
@@ -84,7 +65,7 @@ std::string LibraryPlugin::link_command(const json& request, const kazasu::Comma
 }
 
 std::string LibraryPlugin::unlink_command(const json& request) {
-  only_fields(request, {"patron"});
+  kazasu::fields::only(request, {"patron"});
   const std::string patron = patron_field(request);
   store_.disarm_patron(patron);
   if (!store_.unlink(patron)) throw CommandError("not_linked", "no card is linked to this patron number");
@@ -95,8 +76,8 @@ std::string LibraryPlugin::unlink_command(const json& request) {
 }
 
 std::string LibraryPlugin::stats_command(const json& request) {
-  only_fields(request, {"day"});
-  const std::string day = string_field(request, "day", false).value_or(today());
+  kazasu::fields::only(request, {"day"});
+  const std::string day = kazasu::fields::string(request, "day", false).value_or(today());
   if (!valid_day(day)) throw CommandError("invalid_day", "\"day\" must be a date written YYYY-MM-DD");
   const auto counts = store_.counts(day);
   auto n = [&](const char* key) {
