@@ -103,7 +103,7 @@ void read_station(TomlReader& r, const toml::table& root, const fs::path& base, 
   }
   const int line = TomlReader::line_of(*t);
   r.unknown_keys(*t, "station",
-                 {"site", "name", "data_dir", "secret_file", "control_socket", "plugin_dir", "log_level"});
+                 {"site", "name", "data_dir", "secret_file", "control_socket", "plugin_dir", "log_level", "timezone"});
   auto& s = cfg.station;
   for (auto [key, dest] : {std::pair{"site", &s.site}, std::pair{"name", &s.name}}) {
     if (auto v = r.string(*t, "station", key, line, true)) {
@@ -122,6 +122,17 @@ void read_station(TomlReader& r, const toml::table& root, const fs::path& base, 
       resolve(base, r.string(*t, "station", "control_socket", line, false).value_or("/run/kazasu/control.sock"));
   s.plugin_dir =
       resolve(base, r.string(*t, "station", "plugin_dir", line, false).value_or(default_plugin_dir().string()));
+  // Day, month and fiscal-year boundaries (attendance, daily counts) follow
+  // the station's zone; naming it here keeps them right on a PC set to UTC.
+  if (auto tz = r.string(*t, "station", "timezone", line, false)) {
+    if (tz->empty() || tz->find("..") != std::string::npos ||
+        !fs::is_regular_file(fs::path("/usr/share/zoneinfo") / *tz)) {
+      r.error(TomlReader::line_of(*t->get("timezone")), "station.timezone",
+              "\"" + *tz + "\" is not a time zone this system knows (e.g. \"Asia/Tokyo\")");
+    } else {
+      s.timezone = *tz;
+    }
+  }
   if (auto lvl = r.choice(*t, "station", "log_level", {"error", "warning", "notice", "info", "debug"}, line, false)) {
     log::parse_level(*lvl, s.log_level);
   }

@@ -40,6 +40,7 @@ struct StationConfig {
   std::filesystem::path control_socket;
   std::filesystem::path plugin_dir;
   log::Level log_level = log::Level::info;
+  std::string timezone;  // e.g. "Asia/Tokyo"; empty: the system's (TZ or /etc/localtime)
 };
 
 struct MqttConfig {

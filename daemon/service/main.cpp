@@ -1,6 +1,8 @@
 // kazasud: command line and start-up. Exit codes: 0 ok, 1 start-up failure,
 // 2 bad configuration or usage.
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -120,6 +122,11 @@ int main(int argc, char** argv) {
   } catch (const kazasu::ConfigException& e) {
     for (const auto& err : e.errors()) kazasu::log::error(err.str());
     return 2;
+  }
+  if (!cfg.station.timezone.empty()) {
+    // Before any thread starts: localtime_r reads TZ.
+    ::setenv("TZ", cfg.station.timezone.c_str(), 1);
+    ::tzset();
   }
   try {
     return kazasu::run_daemon(cfg);

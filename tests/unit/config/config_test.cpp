@@ -145,6 +145,17 @@ TEST(Config, ReservedPluginNamesAreRefused) {
                                      ":4: plugins.status: \"status\" is reserved for the daemon's own topics"});
 }
 
+TEST(Config, TimezoneMustBeOneTheSystemKnows) {
+  TempDir dir;
+  const auto file = dir.path() / "k.toml";
+  write_file(file, "[station]\nsite = \"a\"\nname = \"b\"\ntimezone = \"Asia/Tokyo\"\n");
+  EXPECT_EQ(load_config(file).station.timezone, "Asia/Tokyo");
+  write_file(file, "[station]\nsite = \"a\"\nname = \"b\"\ntimezone = \"Mars/Olympus\"\n");
+  EXPECT_EQ(messages(file),
+            std::vector<std::string>{file.string() + ":4: station.timezone: \"Mars/Olympus\" is not a "
+                                                     "time zone this system knows (e.g. \"Asia/Tokyo\")"});
+}
+
 TEST(Config, MissingStationTableIsAnError) {
   TempDir dir;
   const auto file = dir.path() / "k.toml";
