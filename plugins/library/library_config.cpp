@@ -50,6 +50,7 @@ LibraryConfig parse_config(const std::string& config_json) {
   s.charset = j.at("sip2_charset").get<std::string>();
   s.timeout_ms = j.at("sip2_timeout_ms").get<int>();
   s.error_detection = j.at("sip2_error_detection").get<bool>();
+  s.screen_messages = j.at("sip2_screen_messages").get<bool>();
   const auto message = j.at("sip2_message").get<std::string>();
   if (message == "patron_information") {
     s.message = Sip2Message::patron_information;

@@ -29,6 +29,10 @@ inline constexpr kazasu_setting kLibrarySettings[] = {
      "Time for the whole SIP2 exchange of one tap; keep it well below the plugin's budget_ms.", 50, 30000},
     {"sip2_message", KAZASU_SETTING_STRING, "\"patron_information\"",
      "SIP2 request: patron_information (63/64, with counts and limits) or patron_status (23/24).", 0, 0},
+    {"sip2_screen_messages", KAZASU_SETTING_BOOLEAN, "false",
+     "Forward the ILS's free-text screen messages in library/patron; they may carry the patron's name, so off by "
+     "default.",
+     0, 0},
     {"sip2_error_detection", KAZASU_SETTING_BOOLEAN, "true",
      "Add the sequence number (AY) and checksum (AZ) to requests and check them in responses.", 0, 0},
 };
@@ -46,6 +50,7 @@ struct Sip2Config {
   int timeout_ms = 800;
   Sip2Message message = Sip2Message::patron_information;
   bool error_detection = true;
+  bool screen_messages = false;  // free text from the ILS: may name the patron
 
   [[nodiscard]] bool enabled() const { return !host.empty(); }
 };

@@ -19,9 +19,11 @@ json optional_number(const std::optional<int>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
-json ils_object(const sip2::PatronInfo& p) {
+// `forward_screen`: the ILS's free-text lines may greet the patron by name, so
+// they leave the station only when the config asks for them.
+json ils_object(const sip2::PatronInfo& p, bool forward_screen) {
   std::string screen;
-  for (const auto& m : p.screen_messages) {
+  for (const auto& m : forward_screen ? p.screen_messages : std::vector<std::string>{}) {
     if (!screen.empty()) screen += '\n';
     screen += m;
   }
@@ -162,7 +164,7 @@ json LibraryPlugin::ils_fields(const std::string& patron, int64_t now_ms) {
     return json{{"ils", "unavailable"}, {"ils_reason", r.reason}};
   }
   log(KAZASU_LOG_DEBUG, "ILS answered ms=" + std::to_string(ms.count()));
-  return json{{"ils", ils_object(r.info)}};
+  return json{{"ils", ils_object(r.info, config_.sip2.screen_messages)}};
 }
 
 void LibraryPlugin::unknown_tap(const kazasu::Tap& tap, const std::string& day) {

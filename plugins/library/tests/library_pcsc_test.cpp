@@ -67,6 +67,7 @@ sip2_port = )" +
 sip2_login = "kazasu"
 sip2_password = "secret"
 sip2_charset = "CP932"
+sip2_screen_messages = true
 sip2_timeout_ms = 500
 
 [readers.counter-1]

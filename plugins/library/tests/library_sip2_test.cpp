@@ -30,7 +30,8 @@ sip2_password = "secret"
 sip2_institution = "TEST-LIB"
 sip2_charset = "CP932"
 sip2_timeout_ms = 500
-)" + extra_settings +
+)" + (extra_settings.find("sip2_screen_messages") == std::string::npos ? "sip2_screen_messages = true\n" : "") +
+         extra_settings +
          R"(
 [readers.counter-1]
 driver = "sim"
@@ -178,6 +179,15 @@ TEST_F(LibrarySip2, DatabaseHoldsNoNameFromTheIls) {
   EXPECT_EQ(bytes.find("図書"), std::string::npos);
   EXPECT_EQ(bytes.find("\x90\x7D\x8F\x91"), std::string::npos);  // 図書 in CP932
   EXPECT_EQ(bytes.find("東京都"), std::string::npos);
+}
+
+TEST_F(LibrarySip2, ScreenMessagesStayAtTheStationUnlessTheConfigForwardsThem) {
+  // ILS screen messages are free text that may greet the patron by name.
+  start("sip2_screen_messages = false\n");
+  const json p = lend();
+  ASSERT_TRUE(p["ils"].is_object()) << p.dump();
+  EXPECT_EQ(p["ils"]["screen_message"], "");
+  EXPECT_EQ(p.dump().find("ようこそ"), std::string::npos);
 }
 
 TEST(LibrarySip2Config, HostWithoutCharsetRefusesThePluginNamingTheKey) {
