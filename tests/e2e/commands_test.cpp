@@ -20,17 +20,7 @@ using nlohmann::json;
 const std::string kRoot = "kazasu/v1/test-city/station-1/";
 const std::string kReplies = kRoot + "replies/pc-1/";
 
-const std::string kExtra = R"(
-[plugins.example]
-
-[readers.counter-1]
-driver = "sim"
-plugins = ["example"]
-
-[sim.cards.alice]
-kind = "jpki"
-serial = "0x1A2B3C4D"
-)";
+const std::string kExtra = test::kExampleStation;
 
 class Commands : public ::testing::Test {
  protected:

@@ -21,17 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-const std::string kExtra = R"(
-[plugins.example]
-
-[readers.counter-1]
-driver = "sim"
-plugins = ["example"]
-
-[sim.cards.alice]
-kind = "jpki"
-serial = "0x1A2B3C4D"
-)";
+const std::string kExtra = test::kExampleStation;
 
 // Sum of the example plugin's per-token counters: how many taps it committed.
 int64_t committed_taps(const std::filesystem::path& db_file) {
