@@ -20,6 +20,10 @@
 namespace kazasu {
 namespace fs = std::filesystem;
 
+bool PluginConfig::granted(const std::string& permission) const {
+  return std::find(permissions.begin(), permissions.end(), permission) != permissions.end();
+}
+
 std::string ConfigError::str() const {
   std::string out = file;
   if (line > 0) out += ":" + std::to_string(line);
@@ -55,6 +59,8 @@ bool hex_ok(const std::string& s) {
 
 // Topic segments under the station root that belong to the daemon itself.
 constexpr std::string_view kReservedPluginNames[] = {"status", "readers", "daemon"};
+// What IT staff may grant a plugin beyond a token (design.md "Cards").
+constexpr std::string_view kPermissions[] = {"card.basic_info"};
 
 constexpr std::string_view kDefaultJpkiIssuer =
     "C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems";
@@ -242,7 +248,17 @@ void read_plugins(TomlReader& r, const toml::table& root, Config& cfg) {
         std::end(kReservedPluginNames)) {
       r.error(p.line, prefix, "\"" + name + "\" is reserved for the daemon's own topics");
     }
-    r.unknown_keys(t, prefix, {"path", "budget_ms", "config"});
+    r.unknown_keys(t, prefix, {"path", "budget_ms", "config", "permissions"});
+    if (auto perms = r.string_list(t, prefix, "permissions")) {
+      for (const auto& perm : *perms) {
+        if (std::find(std::begin(kPermissions), std::end(kPermissions), perm) == std::end(kPermissions)) {
+          r.error(TomlReader::line_of(*t.get("permissions")), prefix + ".permissions",
+                  "\"" + perm + "\" is not a permission kazasud grants (card.basic_info)");
+        } else if (std::find(p.permissions.begin(), p.permissions.end(), perm) == p.permissions.end()) {
+          p.permissions.push_back(perm);
+        }
+      }
+    }
     const auto path = r.string(t, prefix, "path", p.line, false);
     p.path = path ? resolve(fs::absolute(cfg.file).parent_path(), *path) : cfg.station.plugin_dir / (name + ".so");
     if (auto b = r.integer(t, prefix, "budget_ms", 1, 60000)) p.budget_ms = static_cast<int>(*b);
@@ -342,9 +358,12 @@ void read_identify(TomlReader& r, const toml::table& root, const fs::path& base,
     if (auto tag = hex_bytes(r, *f, "identify.freearea", "tag", line, false, 1, 2)) out.freearea_tag = *tag;
   }
   if (const toml::table* p = r.table(*id, "identify", "pin")) {
-    r.unknown_keys(*p, "identify.pin", {"timeout_ms", "ttl_ms"});
+    r.unknown_keys(*p, "identify.pin", {"timeout_ms", "ttl_ms", "basic_info_timeout_ms"});
     if (auto v = r.integer(*p, "identify.pin", "timeout_ms", 0, 300000)) out.pin_timeout_ms = static_cast<int>(*v);
     if (auto v = r.integer(*p, "identify.pin", "ttl_ms", 1000, 3600000)) out.pin_ttl_ms = static_cast<int>(*v);
+    if (auto v = r.integer(*p, "identify.pin", "basic_info_timeout_ms", 0, 300000)) {
+      out.basic_info_pin_timeout_ms = static_cast<int>(*v);
+    }
   }
 }
 

@@ -70,6 +70,8 @@ struct PluginConfig {
   int line = 0;                                        // line of [plugins.NAME]
   nlohmann::json settings = nlohmann::json::object();  // [plugins.NAME.config] as JSON
   std::map<std::string, int> setting_lines;            // key -> line, for error messages
+  std::vector<std::string> permissions;                // granted by IT staff, e.g. "card.basic_info"
+  [[nodiscard]] bool granted(const std::string& permission) const;
 };
 
 struct ReaderConfig {
@@ -91,6 +93,10 @@ struct IdentifyConfig {
   std::vector<unsigned char> freearea_tag = {0x80};
   int pin_timeout_ms = 10000;  // [identify.pin] how long a possession read waits for a PIN
   int pin_ttl_ms = 60000;      // [identify.pin] how long an armed PIN stays usable
+  // [identify.pin] how long a basic-four read waits for a card-face PIN not
+  // armed before the tap; 0: read only when one was armed, so a reader that
+  // also serves holders who need no basic four never stalls.
+  int basic_info_pin_timeout_ms = 0;
 };
 
 /** A simulated card, tapped with `kazasuctl tap --card NAME` on a sim reader. */

@@ -26,6 +26,13 @@ std::string Dispatcher::on_read(const ReaderConfig& reader, CardRead read) {
     tap.identity = std::move(read.identity.value());
     tap.message = "card identified";
   }
+  // The basic four stay out of the Tap: only plugins granted them get a reference.
+  BasicInfoRead basic_info = std::move(read.basic_info);
+  if (basic_info.status.empty()) {
+    basic_info = {kBasicInfoNotAvailable,
+                  "reader " + reader.name + " does not read the basic four (driver " + reader.driver + ")", nullptr};
+  }
+  if (!tap.identity) basic_info.data.reset();
   log::info("tap", "id", tap.id, "reader", tap.reader, "status", tap.status, "kind",
             tap.identity ? tap.identity->kind : "", "assurance", tap.identity ? tap.identity->assurance : "");
 
@@ -40,7 +47,7 @@ std::string Dispatcher::on_read(const ReaderConfig& reader, CardRead read) {
                               {"status", tap.status}});
       continue;
     }
-    dispatch_to(*plugin, tap);
+    dispatch_to(*plugin, tap, plugin->granted(kPermissionBasicInfo) ? basic_info : BasicInfoRead{});
     handed = true;
   }
   if (!handed && reader.plugins.empty()) {
@@ -50,7 +57,7 @@ std::string Dispatcher::on_read(const ReaderConfig& reader, CardRead read) {
   return tap.id;
 }
 
-void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap) {
+void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRead basic_info) {
   std::string token;
   if (tap.identity) token = key_.derive(plugin.name(), *tap.identity);
   auto run = std::make_shared<TapRun>();
@@ -85,7 +92,7 @@ void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap) {
     publish_daemon_outcome(tap, plugin.name(), "error",
                            {{"reason", result.reason}, {"message", result.message}, {"status", tap.status}});
   };
-  plugin.dispatch(tap, std::move(token), run, io_, std::move(started), std::move(done));
+  plugin.dispatch(tap, std::move(token), std::move(basic_info), run, io_, std::move(started), std::move(done));
 }
 
 void Dispatcher::publish_daemon_outcome(const Tap& tap, const std::string& plugin, const std::string& event,

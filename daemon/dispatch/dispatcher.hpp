@@ -31,7 +31,7 @@ class Dispatcher {
   [[nodiscard]] size_t in_flight() const { return in_flight_; }
 
  private:
-  void dispatch_to(PluginInstance& plugin, const Tap& tap);
+  void dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRead basic_info);
   void publish_daemon_outcome(const Tap& tap, const std::string& plugin, const std::string& event,
                               const nlohmann::json& fields);
 

@@ -69,22 +69,31 @@ PluginInstance::~PluginInstance() {
   if (instance_ != nullptr) lib_->descriptor().destroy(instance_);
 }
 
-void PluginInstance::dispatch(const Tap& tap, std::string token, const std::shared_ptr<TapRun>& run,
-                              boost::asio::io_context& io, std::function<void()> started,
-                              std::function<void(PluginResult)> done) {
-  enqueue(Job{tap, {}, std::nullopt, 0, std::move(token), run, &io, std::move(started), std::move(done)});
+void PluginInstance::dispatch(const Tap& tap, std::string token, BasicInfoRead basic_info,
+                              const std::shared_ptr<TapRun>& run, boost::asio::io_context& io,
+                              std::function<void()> started, std::function<void(PluginResult)> done) {
+  enqueue(Job{tap,
+              {},
+              std::nullopt,
+              0,
+              std::move(token),
+              std::move(basic_info),
+              run,
+              &io,
+              std::move(started),
+              std::move(done)});
 }
 
 void PluginInstance::dispatch_command(CommandRequest cmd, const std::shared_ptr<TapRun>& run,
                                       boost::asio::io_context& io, std::function<void()> started,
                                       std::function<void(PluginResult)> done) {
-  enqueue(Job{std::nullopt, std::move(cmd), std::nullopt, 0, {}, run, &io, std::move(started), std::move(done)});
+  enqueue(Job{std::nullopt, std::move(cmd), std::nullopt, 0, {}, {}, run, &io, std::move(started), std::move(done)});
 }
 
 void PluginInstance::dispatch_timer(uint64_t timer_id, int64_t now_unix_ms, const std::shared_ptr<TapRun>& run,
                                     boost::asio::io_context& io, std::function<void()> started,
                                     std::function<void(PluginResult)> done) {
-  enqueue(Job{std::nullopt, {}, timer_id, now_unix_ms, {}, run, &io, std::move(started), std::move(done)});
+  enqueue(Job{std::nullopt, {}, timer_id, now_unix_ms, {}, {}, run, &io, std::move(started), std::move(done)});
 }
 
 std::vector<uint64_t> PluginInstance::take_due_timers(int64_t now_unix_ms) {
@@ -210,7 +219,16 @@ PluginResult PluginInstance::run_job(Job& job) {
     ctap.assurance = tap.identity ? tap.identity->assurance.c_str() : "";
     ctap.token = job.token.empty() ? nullptr : job.token.c_str();
     ctap.detected_unix_ms = tap.detected_unix_ms;
+    ctap.basic_info_status = job.basic_info.status.c_str();
+    ctap.basic_info_message = job.basic_info.message.c_str();
+    kazasu_basic_info cinfo{};
+    if (const auto& four = job.basic_info.data) {
+      cinfo = {sizeof(kazasu_basic_info), four->name.c_str(), four->address.c_str(), four->birth_date.c_str(),
+               four->sex.c_str()};
+      ctap.basic_info = &cinfo;
+    }
     rc = lib_->descriptor().on_tap(instance_, &ctap);
+    job.basic_info.data.reset();  // the plugin has had its look; the last holder wipes them
   } else if (job.timer_id) {
     rc = lib_->on_timer()(instance_, *job.timer_id, job.timer_now_unix_ms);
   } else {

@@ -22,6 +22,7 @@
 #include "core/result.hpp"
 #include "core/tap.hpp"
 #include "dispatch/plugin_library.hpp"
+#include "identify/basic_four.hpp"
 #include "mqtt/outgoing.hpp"
 #include "mqtt/topics.hpp"
 #include "outbox/outbox_store.hpp"
@@ -80,8 +81,9 @@ class PluginInstance {
    * when the plugin begins (to arm the deadline), `done` when it finished,
    * unless `run` was claimed by the deadline first.
    */
-  void dispatch(const Tap& tap, std::string token, const std::shared_ptr<TapRun>& run, boost::asio::io_context& io,
-                std::function<void()> started, std::function<void(PluginResult)> done);
+  void dispatch(const Tap& tap, std::string token, BasicInfoRead basic_info, const std::shared_ptr<TapRun>& run,
+                boost::asio::io_context& io, std::function<void()> started, std::function<void(PluginResult)> done);
+  [[nodiscard]] bool granted(const std::string& permission) const { return cfg_.granted(permission); }
 
   /** Runs on_command on the plugin's strand, with the same started/done protocol as dispatch(). */
   void dispatch_command(CommandRequest cmd, const std::shared_ptr<TapRun>& run, boost::asio::io_context& io,
@@ -102,6 +104,7 @@ class PluginInstance {
     std::optional<uint64_t> timer_id;  // a timer
     int64_t timer_now_unix_ms = 0;
     std::string token;
+    BasicInfoRead basic_info;  // granted plugins only; dropped (and, by the last holder, wiped) after on_tap
     std::shared_ptr<TapRun> run;
     boost::asio::io_context* io;
     std::function<void()> started;

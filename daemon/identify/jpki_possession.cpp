@@ -70,9 +70,12 @@ Result<bool> prove_possession(CardChannel& channel, X509* certificate, PinSource
   // before the holder is asked for a PIN.
   auto status = channel.transmit({0x00, 0x20, 0x00, 0x80});
   if (!status) return status.error();
-  if (status->sw == apdu::kSwPinBlocked || tries_left(status->sw) == 0) return locked();
+  if (status->sw == apdu::kSwPinBlocked || tries_left(status->sw) == 0) {
+    pins.discard(o.reader, PinPurpose::auth);  // typed for this card, never to be tried on the next
+    return locked();
+  }
 
-  std::optional<SecretPin> pin = pins.take(o.reader, o.pin_timeout);
+  std::optional<SecretPin> pin = pins.take(o.reader, PinPurpose::auth, o.pin_timeout);
   if (!pin) {
     return Error{"pin_required", "this reader needs the holder's 4-digit PIN (kazasuctl pin --reader " + o.reader +
                                      ") before the card is tapped"};

@@ -28,22 +28,35 @@ void SecretPin::wipe() {
   digits_.clear();
 }
 
-void ArmedPinSource::arm(const std::string& reader, std::string& pin) {
+const char* to_string(PinPurpose p) {
+  return p == PinPurpose::basic_info ? "basic_info" : "auth";
+}
+
+std::optional<PinPurpose> parse_pin_purpose(const std::string& s) {
+  if (s == "auth") return PinPurpose::auth;
+  if (s == "basic_info") return PinPurpose::basic_info;
+  return std::nullopt;
+}
+
+void ArmedPinSource::arm(const std::string& reader, PinPurpose purpose, std::string& pin) {
   {
     std::lock_guard lock(mutex_);
-    armed_.erase(reader);
-    armed_.emplace(reader, Armed{SecretPin(pin), std::chrono::steady_clock::now() + ttl_});
+    const auto key = std::make_pair(reader, purpose);
+    armed_.erase(key);
+    armed_.emplace(key, Armed{SecretPin(pin), std::chrono::steady_clock::now() + ttl_});
   }
   OPENSSL_cleanse(pin.data(), pin.size());
   cv_.notify_all();
 }
 
-std::optional<SecretPin> ArmedPinSource::take(const std::string& reader, std::chrono::milliseconds timeout) {
+std::optional<SecretPin> ArmedPinSource::take(const std::string& reader, PinPurpose purpose,
+                                              std::chrono::milliseconds timeout) {
+  const auto key = std::make_pair(reader, purpose);
   std::unique_lock lock(mutex_);
   const unsigned generation = wake_generation_;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    auto it = armed_.find(reader);
+    auto it = armed_.find(key);
     if (it != armed_.end()) {
       if (it->second.expires >= std::chrono::steady_clock::now()) {
         SecretPin pin = std::move(it->second.pin);
@@ -54,10 +67,15 @@ std::optional<SecretPin> ArmedPinSource::take(const std::string& reader, std::ch
     }
     if (wake_generation_ != generation) return std::nullopt;
     if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      it = armed_.find(reader);
+      it = armed_.find(key);
       if (it == armed_.end() || it->second.expires < std::chrono::steady_clock::now()) return std::nullopt;
     }
   }
+}
+
+void ArmedPinSource::discard(const std::string& reader, PinPurpose purpose) {
+  std::lock_guard lock(mutex_);
+  armed_.erase(std::make_pair(reader, purpose));
 }
 
 void ArmedPinSource::wake_all() {

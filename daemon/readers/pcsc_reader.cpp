@@ -36,8 +36,11 @@ bool reader_missing(LONG rv) {
 
 }  // namespace
 
-PcscReader::PcscReader(boost::asio::io_context& io, ReaderConfig cfg, IdentifierChain chain, PinSource* pins)
-    : io_(io), cfg_(std::move(cfg)), chain_(std::move(chain)), pins_(pins) {}
+PcscReader::PcscReader(boost::asio::io_context& io, ReaderConfig cfg, IdentifierChain chain, PinSource* pins,
+                       std::optional<BasicFourOptions> basic_four)
+    : io_(io), cfg_(std::move(cfg)), chain_(std::move(chain)), pins_(pins), basic_four_(std::move(basic_four)) {
+  if (pins_ == nullptr) basic_four_.reset();
+}
 
 PcscReader::~PcscReader() {
   stop();
@@ -200,7 +203,9 @@ void PcscReader::read_card(const pcsc::Context& ctx, const std::string& reader, 
   read.reader = cfg_.name;
   read.detected_unix_ms = detected_ms;
   read.times.detected_ns = detected_ns;
-  const bool unlocks = chain_.unlocks_keys();
+  // A card-face PIN verified for the basic four opens the My Number file for
+  // the card's session as well: power off after, like an unlocked key.
+  const bool unlocks = chain_.unlocks_keys() || basic_four_.has_value();
   size_t apdus = 0;
   {
     pcsc::Card card;
@@ -210,10 +215,18 @@ void PcscReader::read_card(const pcsc::Context& ctx, const std::string& reader, 
     if (rv != SCARD_S_SUCCESS) {
       read.identity = Error{kReadFailed, pcsc::card_gone(rv) ? "the card was removed before it could be read"
                                                              : "cannot connect to the card: " + pcsc::error_text(rv)};
+      if (basic_four_) not_read_basic_four(read);
     } else {
       if (extended_ < 0) extended_ = card.max_apdu_data_size() > kShortApduData ? 1 : 0;
       pcsc::Channel channel(card, extended_ == 1);
       read.identity = chain_.identify(channel);
+      if (basic_four_) {
+        if (read.identity) {
+          read.basic_info = read_basic_four(channel, *pins_, *basic_four_);
+        } else {
+          not_read_basic_four(read);
+        }
+      }
       apdus = channel.apdu_count();
       if (cfg_.feedback) give_feedback(card, read.identity.ok());
       card.disconnect(unlocks ? SCARD_UNPOWER_CARD : SCARD_LEAVE_CARD);
@@ -225,6 +238,11 @@ void PcscReader::read_card(const pcsc::Context& ctx, const std::string& reader, 
   log::debug("card read", "reader", cfg_.name, "status", read.identity ? "ok" : read.identity.error().reason.c_str(),
              "apdus", apdus, "ms", ms);
   boost::asio::post(io_, [this, r = std::move(read)]() mutable { on_read_(std::move(r)); });
+}
+
+void PcscReader::not_read_basic_four(CardRead& read) {
+  pins_->discard(cfg_.name, PinPurpose::basic_info);  // typed for this card, not the next
+  read.basic_info = {kBasicInfoNotAvailable, "the card was not identified, so its basic four were not read", nullptr};
 }
 
 void PcscReader::give_feedback(const pcsc::Card& card, bool ok) {

@@ -12,10 +12,12 @@
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "config/config.hpp"
+#include "identify/basic_four_reader.hpp"
 #include "identify/identifier_chain.hpp"
 #include "readers/pcsc_handles.hpp"
 #include "readers/reader_driver.hpp"
@@ -24,8 +26,13 @@ namespace kazasu {
 
 class PcscReader : public ReaderDriver {
  public:
-  /** `pins` (may be null) is woken on stop so a read waiting for a PIN ends. */
-  PcscReader(boost::asio::io_context& io, ReaderConfig cfg, IdentifierChain chain, PinSource* pins);
+  /**
+   * `pins` (may be null) is woken on stop so a read waiting for a PIN ends.
+   * With `basic_four` (needs `pins`), an identified card's basic four are
+   * read too, for the reader's plugins granted card.basic_info.
+   */
+  PcscReader(boost::asio::io_context& io, ReaderConfig cfg, IdentifierChain chain, PinSource* pins,
+             std::optional<BasicFourOptions> basic_four = std::nullopt);
   ~PcscReader() override;
 
   [[nodiscard]] const std::string& name() const override { return cfg_.name; }
@@ -41,6 +48,7 @@ class PcscReader : public ReaderDriver {
   Outcome watch(pcsc::Context& ctx, const std::string& reader);
   LONG find_reader(const pcsc::Context& ctx, std::string& found) const;
   void read_card(const pcsc::Context& ctx, const std::string& reader, int64_t detected_ns, int64_t detected_ms);
+  void not_read_basic_four(CardRead& read);
   void give_feedback(const pcsc::Card& card, bool ok);
   void set_state(ReaderState state, const std::string& detail);
   /** Sleeps unless stopping; false when stop() was called. */
@@ -51,6 +59,7 @@ class PcscReader : public ReaderDriver {
   ReaderConfig cfg_;
   IdentifierChain chain_;
   PinSource* pins_;
+  std::optional<BasicFourOptions> basic_four_;
   ReadSink on_read_;
   StateSink on_state_;
   std::thread worker_;

@@ -8,6 +8,7 @@
 
 #include "core/result.hpp"
 #include "core/tap.hpp"
+#include "identify/basic_four.hpp"
 
 namespace kazasu {
 
@@ -17,6 +18,7 @@ struct CardRead {
   int64_t detected_unix_ms = 0;
   StageTimes times;
   Result<CardIdentity> identity = Error{"read_failed", "nothing was read"};
+  BasicInfoRead basic_info;  // status "" unless a plugin of the reader is granted card.basic_info
 };
 
 /** Reader states published retained under readers/{reader}. */

@@ -15,6 +15,9 @@ namespace kazasu {
 /** The trust anchors of [identify.jpki], or null when none are configured. Throws on an unreadable file. */
 std::shared_ptr<const TrustStore> load_trust_anchors(const IdentifyConfig& identify);
 
+/** True when some plugin the reader feeds is granted card.basic_info: the reader then reads the basic four. */
+bool reader_feeds_basic_info(const ReaderConfig& reader, const Config& cfg);
+
 std::unique_ptr<ReaderDriver> make_reader_driver(boost::asio::io_context& io, const ReaderConfig& reader,
                                                  const Config& cfg, std::shared_ptr<const TrustStore> trust,
                                                  PinSource& pins);

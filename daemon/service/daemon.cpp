@@ -211,14 +211,21 @@ int run_daemon(const Config& cfg) {
       // Never logged; the request's own copy dies with the request.
       const std::string reader = req.value("reader", "");
       std::string pin = req.value("pin", "");
-      if (readers.find(reader) == readers.end() || !auth_pin_format_ok(pin)) {
-        OPENSSL_cleanse(pin.data(), pin.size());
-        return {{"ok", false},
-                {"error", readers.count(reader) == 0 ? "no reader named \"" + reader + "\""
-                                                     : std::string("the auth PIN is 4 digits")}};
+      const auto purpose = parse_pin_purpose(req.value("for", "auth"));
+      std::string error;
+      if (readers.find(reader) == readers.end()) {
+        error = "no reader named \"" + reader + "\"";
+      } else if (!purpose) {
+        error = "\"for\" is \"auth\" (the JPKI auth PIN) or \"basic_info\" (the card-face PIN)";
+      } else if (!auth_pin_format_ok(pin)) {
+        error = std::string(*purpose == PinPurpose::auth ? "the auth PIN" : "the card-face PIN") + " is 4 digits";
       }
-      pins.arm(reader, pin);
-      return {{"ok", true}, {"ttl_ms", cfg.identify.pin_ttl_ms}};
+      if (!error.empty()) {
+        OPENSSL_cleanse(pin.data(), pin.size());
+        return {{"ok", false}, {"error", error}};
+      }
+      pins.arm(reader, *purpose, pin);
+      return {{"ok", true}, {"for", to_string(*purpose)}, {"ttl_ms", cfg.identify.pin_ttl_ms}};
     }
     if (cmd == "clock") {
       if (!cfg.settable_clock)

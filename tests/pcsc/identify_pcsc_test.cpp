@@ -109,7 +109,7 @@ TEST(PcscPossession, LockedCardIsRefusedAndNeverTried) {
   const CardRead r = tap(h, card("locked-pin"));
   ASSERT_FALSE(r.identity);
   EXPECT_EQ(r.identity.error().reason, "pin_locked");
-  EXPECT_TRUE(pins.take("counter-1", 0ms)) << "no PIN may be spent on a locked card";
+  EXPECT_FALSE(pins.take("counter-1", 0ms)) << "a PIN typed for a locked card is dropped, never tried on the next card";
 }
 
 TEST(PcscPossession, NoPinWithinTheTimeoutIsPinRequired) {

@@ -23,14 +23,16 @@ namespace {
 void usage(std::ostream& out) {
   out << "usage: kazasuctl [--socket PATH | --config FILE] status\n"
          "       kazasuctl [--socket PATH | --config FILE] tap --reader READER --card CARD\n"
-         "       kazasuctl [--socket PATH | --config FILE] pin --reader READER --pin PIN|-\n"
+         "       kazasuctl [--socket PATH | --config FILE] pin --reader READER --pin PIN|- [--for auth|basic_info]\n"
          "       kazasuctl [--socket PATH | --config FILE] clock set TIME\n"
          "       kazasuctl secret init FILE\n"
          "\n"
          "  status         the daemon's readers, plugins, broker link and queue\n"
          "  tap            tap simulated card CARD (from [sim.cards]) on sim reader READER\n"
-         "  pin            arm the holder's 4-digit PIN for the next possession read on READER\n"
-         "                 (--pin - reads it from stdin)\n"
+         "  pin            arm the holder's 4-digit PIN for the next read on READER that needs\n"
+         "                 it: the JPKI auth PIN for a possession read (--for auth, the default)\n"
+         "                 or the card-face PIN for the basic four (--for basic_info);\n"
+         "                 --pin - reads it from stdin\n"
          "  clock set      shift kazasud's wall clock to TIME (RFC 3339); tests only, needs\n"
          "                 [diagnostics] settable_clock = true\n"
          "  secret init    write a new 32-byte site secret to FILE, readable by its owner only\n"
@@ -110,13 +112,15 @@ int secret_init(const std::string& file) {
   return 0;
 }
 
-// `pin --reader R --pin 1234|-`; the PIN only travels in the request, never in output.
+// `pin --reader R --pin 1234|- [--for auth|basic_info]`; the PIN only travels in the request, never in output.
 int pin_request(int argc, char** argv, int i, nlohmann::json& req) {
   std::string pin;
   for (; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--reader" && i + 1 < argc) {
       req["reader"] = argv[++i];
+    } else if (arg == "--for" && i + 1 < argc) {
+      req["for"] = argv[++i];
     } else if (arg == "--pin" && i + 1 < argc) {
       pin = argv[++i];
       if (pin == "-" && !std::getline(std::cin, pin)) pin.clear();
@@ -209,7 +213,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (cmd == "pin") {
-    std::cout << "PIN armed for the next possession read on " << req["reader"].get<std::string>() << "\n";
+    const bool basic = reply.value("for", std::string("auth")) == "basic_info";
+    std::cout << (basic ? "card-face PIN armed for the next basic-four read on "
+                        : "PIN armed for the next possession read on ")
+              << req["reader"].get<std::string>() << "\n";
   } else if (cmd == "tap") {
     std::cout << reply["id"].get<std::string>() << "\n";
   } else if (cmd == "clock") {

@@ -37,7 +37,7 @@ extern "C" {
 /** The ABI major version this header describes. */
 #define KAZASU_ABI_MAJOR 1
 /** The ABI minor version this header describes. */
-#define KAZASU_ABI_MINOR 0
+#define KAZASU_ABI_MINOR 1
 /** Packs a major and minor version into one number, as offered by the host. */
 #define KAZASU_ABI_VERSION(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 
@@ -98,6 +98,22 @@ typedef struct kazasu_context kazasu_context;
 struct sqlite3;
 
 /**
+ * The card's basic four (基本4情報), read from the card-face input support
+ * AP with the holder's card-face PIN. Only a plugin granted the
+ * `card.basic_info` permission in its `[plugins.NAME] permissions` ever sees
+ * them, and only for the tap in hand: match them and forget them. Never copy
+ * them into the database, a log line or an outcome; the host wipes them after
+ * `on_tap` returns.
+ */
+typedef struct kazasu_basic_info {
+  uint32_t struct_size;   /**< sizeof(kazasu_basic_info) as the host knows it */
+  const char* name;       /**< 氏名, UTF-8; family and given names separated by U+3000 */
+  const char* address;    /**< 住所, UTF-8, as printed on the card */
+  const char* birth_date; /**< 生年月日, "YYYYMMDD" (Gregorian) */
+  const char* sex;        /**< 性別, ISO 5218: "1" male, "2" female, "9" not applicable, "0" not known */
+} kazasu_basic_info;
+
+/**
  * One tap, as a plugin sees it. The identity is a purpose-bound token: the
  * same card gives a different token to every plugin, and no serial, UID or
  * free-area ID ever appears here.
@@ -113,6 +129,19 @@ typedef struct kazasu_tap {
   const char* assurance;    /**< "fast", "verified", "possession", "uid", or "" */
   const char* token;        /**< 64 hex chars, HMAC-SHA256 bound to this plugin; NULL unless status is "ok" */
   int64_t detected_unix_ms; /**< wall-clock time the card was detected */
+
+  /* Appended in ABI 1.1: read only when struct_size covers them. */
+
+  /**
+   * "" unless this plugin is granted `card.basic_info`. Then "read"
+   * (`basic_info` is set), "no_pin" (no card-face PIN was entered for the
+   * tap), "pin_wrong" (the message gives the tries left), "pin_locked",
+   * "not_available" (no card-face AP, the card was not identified, or the
+   * reader cannot read it) or "read_failed".
+   */
+  const char* basic_info_status;
+  const char* basic_info_message;      /**< a staff-readable sentence explaining `basic_info_status` */
+  const kazasu_basic_info* basic_info; /**< the basic four when `basic_info_status` is "read", else NULL */
 } kazasu_tap;
 
 /**

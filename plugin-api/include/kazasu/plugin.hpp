@@ -16,6 +16,7 @@
 #ifndef KAZASU_PLUGIN_HPP
 #define KAZASU_PLUGIN_HPP
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -29,6 +30,17 @@
 
 namespace kazasu {
 
+/**
+ * The card's basic four, for a plugin granted `card.basic_info`; views are
+ * valid during on_tap only. Match and forget: never store, log or publish them.
+ */
+struct BasicInfo {
+  std::string_view name;  // family and given names separated by U+3000
+  std::string_view address;
+  std::string_view birth_date;  // YYYYMMDD
+  std::string_view sex;         // ISO 5218: "1", "2", "9", "0"
+};
+
 /** A tap as the C++ SDK presents it; views are valid during on_tap only. */
 struct Tap {
   std::string_view id;
@@ -39,6 +51,9 @@ struct Tap {
   std::string_view assurance;
   std::string_view token;  // empty unless identified()
   int64_t detected_unix_ms = 0;
+  std::string_view basic_info_status;   // "" unless granted card.basic_info (plugin.h lists the values)
+  std::string_view basic_info_message;  // staff-readable
+  std::optional<BasicInfo> basic_info;  // set when basic_info_status is "read"
 
   /** True when the card was identified and `token` is set. */
   [[nodiscard]] bool identified() const { return status == "ok" && !token.empty(); }
@@ -181,8 +196,23 @@ struct Adapter {
   static kazasu_status on_tap(void* instance, const kazasu_tap* tap) noexcept {
     auto* self = static_cast<T*>(instance);
     try {
-      Tap t{view(tap->id),        view(tap->reader),    view(tap->status), view(tap->message),
-            view(tap->card_kind), view(tap->assurance), view(tap->token),  tap->detected_unix_ms};
+      Tap t;
+      t.id = view(tap->id);
+      t.reader = view(tap->reader);
+      t.status = view(tap->status);
+      t.message = view(tap->message);
+      t.card_kind = view(tap->card_kind);
+      t.assurance = view(tap->assurance);
+      t.token = view(tap->token);
+      t.detected_unix_ms = tap->detected_unix_ms;
+      // A 1.0 host's tap ends before the basic-four fields.
+      if (tap->struct_size >= offsetof(kazasu_tap, basic_info) + sizeof tap->basic_info) {
+        t.basic_info_status = view(tap->basic_info_status);
+        t.basic_info_message = view(tap->basic_info_message);
+        if (const kazasu_basic_info* b = tap->basic_info) {
+          t.basic_info = BasicInfo{view(b->name), view(b->address), view(b->birth_date), view(b->sex)};
+        }
+      }
       self->on_tap(t);
       return KAZASU_OK;
     } catch (const std::exception& e) {

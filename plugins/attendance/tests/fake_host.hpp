@@ -87,7 +87,10 @@ class FakeHost {
                          "uid",
                          "uid",
                          status == "ok" ? t.c_str() : nullptr,
-                         now_};
+                         now_,
+                         "",
+                         "",
+                         nullptr};
     reader_ = reader;
     const kazasu_status st = in_transaction([&] { return plugin_->on_tap(instance_, &tap); });
     reader_.clear();

@@ -77,6 +77,8 @@ fs::path make_test_card(const std::string& variant, const std::vector<std::strin
       o.sign_password = value;
     else if (key == "--text-pin")
       o.text_pin = value;
+    else if (key == "--sex")
+      o.sex = value;
     else
       throw std::invalid_argument("test helper does not know " + key);
   }

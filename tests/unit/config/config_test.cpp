@@ -97,6 +97,26 @@ TEST(Config, WrongTypeSaysWhatWasExpectedAndFound) {
             std::vector<std::string>{file.string() + ":5: mqtt.keepalive_s: expected an integer, found a string"});
 }
 
+TEST(Config, PermissionsAreGrantedPerPluginAndUnknownOnesNamed) {
+  TempDir dir;
+  const auto file = dir.path() / "k.toml";
+  write_file(file,
+             "[station]\nsite = \"a\"\nname = \"b\"\n[identify.pin]\nbasic_info_timeout_ms = 5000\n"
+             "[plugins.election]\npermissions = [\"card.basic_info\"]\n[plugins.example]\n");
+  const Config cfg = load_config(file);
+  ASSERT_EQ(cfg.plugins.size(), 2u);
+  const auto& election = cfg.plugins[0].name == "election" ? cfg.plugins[0] : cfg.plugins[1];
+  const auto& example = cfg.plugins[0].name == "election" ? cfg.plugins[1] : cfg.plugins[0];
+  EXPECT_TRUE(election.granted("card.basic_info"));
+  EXPECT_FALSE(example.granted("card.basic_info")) << "nothing is granted by default";
+  EXPECT_EQ(cfg.identify.basic_info_pin_timeout_ms, 5000);
+
+  write_file(file, "[station]\nsite = \"a\"\nname = \"b\"\n[plugins.election]\npermissions = [\"card.my_number\"]\n");
+  EXPECT_EQ(messages(file),
+            std::vector<std::string>{file.string() + ":5: plugins.election.permissions: \"card.my_number\" is not a "
+                                                     "permission kazasud grants (card.basic_info)"});
+}
+
 TEST(Config, MissingFileSaysSo) {
   TempDir dir;
   const auto file = dir.path() / "absent.toml";

@@ -41,7 +41,7 @@ class PluginDispatchTest : public ::testing::Test {
     // The plugin answers from the pool thread; keep run_one waiting for it.
     auto guard = boost::asio::make_work_guard(io_);
     p.dispatch(
-        t, token, run, io_, [] {}, [&](PluginResult r) { result = std::move(r); });
+        t, token, {}, run, io_, [] {}, [&](PluginResult r) { result = std::move(r); });
     while (!result) io_.run_one();
     return *result;
   }
