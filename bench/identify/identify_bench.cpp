@@ -3,6 +3,8 @@
 // and milliseconds per identification (median, p95). Time runs from the first
 // APDU to the identity (design.md: time a tap from its first APDU, not from
 // pcscd's 400 ms presence poll); connect and disconnect are outside it.
+// With --basic-info the basic four are read after the identity, with the
+// card-face PIN, as a reader feeding a card.basic_info plugin does.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "identify/basic_four_reader.hpp"
 #include "identify/identifier_chain.hpp"
 #include "readers/pcsc_handles.hpp"
 
@@ -18,8 +21,18 @@ using namespace kazasu;
 int main(int argc, char** argv) {
   std::string reader = "Virtual PCD 00 00", level = "fast", trust, pin = "1234";
   int count = 50;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool basic_info = false;
+  for (int i = 1; i < argc; i += 2) {
     const std::string a = argv[i];
+    if (a == "--basic-info") {
+      basic_info = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "kazasu-identify-bench: " << a << " needs a value\n";
+      return 2;
+    }
     if (a == "--reader")
       reader = argv[i + 1];
     else if (a == "--level")
@@ -32,7 +45,7 @@ int main(int argc, char** argv) {
       pin = argv[i + 1];
     else {
       std::cerr << "usage: kazasu-identify-bench --reader NAME --level fast|verified|possession --count N "
-                   "--trust CA.pem [--pin 1234]\n";
+                   "--trust CA.pem [--pin 1234] [--basic-info]\n";
       return 2;
     }
   }
@@ -56,7 +69,8 @@ int main(int argc, char** argv) {
   std::size_t apdus = 0;
   for (int i = 0; i < count; ++i) {
     pcsc::Card card;
-    const LONG rv = card.connect(ctx, reader, chain.unlocks_keys() ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED);
+    const bool unlocks = chain.unlocks_keys() || basic_info;
+    const LONG rv = card.connect(ctx, reader, unlocks ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED);
     if (rv != SCARD_S_SUCCESS) {
       std::cerr << "connect: " << pcsc::error_text(rv) << "\n";
       return 1;
@@ -64,12 +78,20 @@ int main(int argc, char** argv) {
     pcsc::Channel channel(card, card.max_apdu_data_size() > 256);
     std::string p = pin;
     pins.arm("bench", p);
+    p = pin;
+    pins.arm("bench", PinPurpose::basic_info, p);
     const auto t0 = std::chrono::steady_clock::now();
     auto r = chain.identify(channel);
+    BasicInfoRead four;
+    if (r && basic_info) four = read_basic_four(channel, pins, BasicFourOptions{"bench", std::chrono::milliseconds(0)});
     const auto t1 = std::chrono::steady_clock::now();
-    card.disconnect(chain.unlocks_keys() ? SCARD_UNPOWER_CARD : SCARD_LEAVE_CARD);
+    card.disconnect(unlocks ? SCARD_UNPOWER_CARD : SCARD_LEAVE_CARD);
     if (!r) {
       std::cerr << "identification failed: " << r.error().reason << ": " << r.error().message << "\n";
+      return 1;
+    }
+    if (basic_info && four.status != kBasicInfoRead) {
+      std::cerr << "basic four not read: " << four.status << ": " << four.message << "\n";
       return 1;
     }
     ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
@@ -78,6 +100,7 @@ int main(int argc, char** argv) {
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
   const double p95 = ms[std::min(ms.size() - 1, static_cast<std::size_t>(ms.size() * 0.95))];
-  std::printf("level=%s n=%d apdus=%zu median_ms=%.2f p95_ms=%.2f\n", level.c_str(), count, apdus, median, p95);
+  std::printf("level=%s%s n=%d apdus=%zu median_ms=%.2f p95_ms=%.2f\n", level.c_str(),
+              basic_info ? "+basic_info" : "", count, apdus, median, p95);
   return 0;
 }

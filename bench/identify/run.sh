@@ -38,6 +38,8 @@ for delay in 0 10; do
     line=$("$BENCH" --reader "$READER" --level $level --count "$COUNT" --trust "$WORK/ca/auth_ca_cert.pem")
     echo "$delay $line"
   done
+  line=$("$BENCH" --reader "$READER" --level fast --basic-info --count "$COUNT" --trust "$WORK/ca/auth_ca_cert.pem")
+  echo "$delay $line"
   kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
   SIM_PID=""
   sleep 1
