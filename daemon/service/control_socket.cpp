@@ -1,5 +1,9 @@
 #include "service/control_socket.hpp"
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
 #include <sys/stat.h>
 
 #include <boost/asio/read_until.hpp>
@@ -26,10 +30,17 @@ struct Session : std::enable_shared_from_this<Session> {
   void start() {
     boost::asio::async_read_until(
         socket, in, '\n',
-        [self = shared_from_this()](const boost::system::error_code& ec, size_t) { self->on_request(ec); });
+        [self = shared_from_this()](const boost::system::error_code& ec, size_t n) { self->on_request(ec, n); });
   }
 
-  void on_request(const boost::system::error_code& ec) {
+  // A request may carry a PIN (`pin`): the bytes asio read it into, our copy
+  // and the parsed value are wiped once it is handled.
+  static void wipe(std::string& s) {
+    OPENSSL_cleanse(s.data(), s.capacity());
+    s.clear();
+  }
+
+  void on_request(const boost::system::error_code& ec, size_t n) {
     nlohmann::json reply;
     if (ec) {
       if (ec == boost::asio::error::not_found) {
@@ -38,10 +49,14 @@ struct Session : std::enable_shared_from_this<Session> {
         return;  // the client went away
       }
     } else {
-      std::istream is(&in);
-      std::string line;
-      std::getline(is, line);
+      const boost::asio::const_buffer raw = in.data();
+      char* bytes = const_cast<char*>(static_cast<const char*>(raw.data()));  // asio's own buffer, ours to wipe
+      const size_t used = std::min(n, raw.size());
+      std::string line(bytes, used > 0 ? used - 1 : 0);  // without the '\n'
+      OPENSSL_cleanse(bytes, used);
+      in.consume(used);
       auto req = nlohmann::json::parse(line, nullptr, false);
+      wipe(line);
       if (req.is_discarded() || !req.is_object() || !req.contains("cmd") || !req["cmd"].is_string()) {
         reply = {{"ok", false}, {"error", "malformed request: expected a JSON object with a \"cmd\" string"}};
       } else {
@@ -50,6 +65,7 @@ struct Session : std::enable_shared_from_this<Session> {
         } catch (const std::exception& e) {
           reply = {{"ok", false}, {"error", e.what()}};
         }
+        if (auto pin = req.find("pin"); pin != req.end() && pin->is_string()) wipe(pin->get_ref<std::string&>());
       }
     }
     out = reply.dump() + "\n";
