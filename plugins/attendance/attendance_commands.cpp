@@ -95,6 +95,8 @@ std::string AttendancePlugin::enroll_command(const json& request) {
   if (reader.empty()) {
     throw CommandError("no_reader", "name a \"reader\" or a \"token\", or set enroll_reader in the config");
   }
+  // The reader comes back in the reply and must name a reader kazasud could have.
+  if (!valid_reader_name(reader)) throw CommandError("invalid_reader", "\"reader\" is not a reader name");
   const int64_t expires = now + config_.enroll_timeout_ms;
   store_.arm(Arm{reader, staff, expires});
   return json{
@@ -149,14 +151,14 @@ std::string AttendancePlugin::correct_command(const json& request) {
                host().now_unix_ms()};
   if (*out_min <= *in_min) c.out_ms += kMsPerDay;  // a night shift ends the next day
   c.id = store_.add_correction(c);
-  int64_t overtime = 0;
-  for (const auto& p : split_shift(c.in_ms, c.out_ms, staff->pattern, offset())) overtime += p.overtime_ms;
+  const WorkTotals work = totals_of(*staff, c.in_ms, c.out_ms);
   const json fields{{"staff", staff_no},
                     {"date", format_day(*day)},
                     {"in", station_rfc3339(c.in_ms, offset())},
                     {"out", station_rfc3339(c.out_ms, offset())},
                     {"worked_h", hours_text(c.out_ms - c.in_ms)},
-                    {"overtime_h", hours_text(overtime)},
+                    {"overtime_h", hours_text(work.overtime_ms)},
+                    {"holiday_h", hours_text(work.holiday_ms)},
                     {"reason", reason},
                     {"approver", approver},
                     {"correction", c.id}};
@@ -175,7 +177,7 @@ std::string AttendancePlugin::export_command(const json& request) {
       store_.shifts("", station_midnight_ms(from_day, offset()), station_midnight_ms(to_day, offset())),
       store_.corrections("", from_day, to_day), offset());
   const std::string csv = export_csv(
-      rows, [this](const std::string& s) { return staff_or_default(s).pattern; }, offset());
+      rows, [this](const std::string& s) { return staff_or_default(s).pattern; }, offset(), config_.calendar);
   return json{{"month", month}, {"rows", rows.size()}, {"csv", csv}}.dump();
 }
 

@@ -1,7 +1,7 @@
 #include "attendance_config.hpp"
 
 #include <nlohmann/json.hpp>
-#include <stdexcept>
+#include <vector>
 
 namespace kazasu::attendance {
 namespace {
@@ -12,12 +12,56 @@ int int_or(const nlohmann::json& j, const char* key, int fallback) {
   return j.contains(key) && j[key].is_number_integer() ? j[key].get<int>() : fallback;
 }
 
+std::vector<std::string> strings(const nlohmann::json& j, const char* key) {
+  const auto& list = j[key];
+  if (!list.is_array()) throw ConfigError(key, "must be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& v : list) {
+    if (!v.is_string()) throw ConfigError(key, "must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+HolidayCalendar calendar_from(const nlohmann::json& j) {
+  std::vector<MonthDay> days_off = default_days_off();
+  if (j.contains("days_off")) {
+    days_off.clear();
+    for (const auto& s : strings(j, "days_off")) {
+      const auto md = parse_month_day(s);
+      if (!md) throw ConfigError("days_off", "\"" + s + "\" is not a day of the year written MM-DD");
+      days_off.push_back(*md);
+    }
+  }
+  std::vector<int64_t> extra;
+  if (j.contains("extra_holidays")) {
+    for (const auto& s : strings(j, "extra_holidays")) {
+      const auto day = parse_day(s);
+      if (!day) throw ConfigError("extra_holidays", "\"" + s + "\" is not a calendar date written YYYY-MM-DD");
+      extra.push_back(*day);
+    }
+  }
+  return HolidayCalendar(std::move(days_off), std::move(extra));
+}
+
 }  // namespace
+
+bool valid_reader_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 AttendanceConfig parse_config(const std::string& json_text) {
   const auto j = nlohmann::json::parse(json_text.empty() ? "{}" : json_text);
   AttendanceConfig c;
   if (j.contains("enroll_reader") && j["enroll_reader"].is_string()) c.enroll_reader = j["enroll_reader"];
+  if (!c.enroll_reader.empty() && !valid_reader_name(c.enroll_reader)) {
+    throw ConfigError("enroll_reader", "\"" + c.enroll_reader + "\" is not a reader name ([A-Za-z0-9_-], at most 64)");
+  }
   c.enroll_timeout_ms = int64_t{int_or(j, "enroll_timeout_s", 60)} * 1000;
   c.min_gap_ms = int64_t{int_or(j, "min_gap_s", 60)} * 1000;
   c.auto_close_hour = int_or(j, "auto_close_hour", 5);
@@ -33,11 +77,12 @@ AttendanceConfig parse_config(const std::string& json_text) {
   l.external_standard_h = int_or(j, "external_standard_h", l.external_standard_h);
   l.external_months_over_standard = int_or(j, "external_months_over_standard", l.external_months_over_standard);
   if (l.ordinary_year_h < l.ordinary_month_h) {
-    throw std::invalid_argument("ordinary_year_limit_h must not be below ordinary_month_limit_h");
+    throw ConfigError("ordinary_year_limit_h", "must not be below ordinary_month_limit_h");
   }
   if (l.external_year_h < l.external_month_h) {
-    throw std::invalid_argument("external_year_limit_h must not be below external_month_limit_h");
+    throw ConfigError("external_year_limit_h", "must not be below external_month_limit_h");
   }
+  c.calendar = calendar_from(j);
   return c;
 }
 

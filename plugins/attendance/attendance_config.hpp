@@ -4,8 +4,11 @@
 #include <kazasu/plugin.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
+#include "holidays.hpp"
 #include "rules.hpp"
 
 namespace kazasu::attendance {
@@ -25,18 +28,29 @@ inline constexpr kazasu_setting kAttendanceSettings[] = {
      "Rest between shifts shorter than this is flagged (勤務間インターバル).", 0, 24},
     {"duty_limit_h", KAZASU_SETTING_INTEGER, "24",
      "During a disaster, continuous duty past this raises attendance/alert.", 1, 168},
-    {"ordinary_month_limit_h", KAZASU_SETTING_INTEGER, "45", "Overtime per month, ordinary sections.", 1, 744},
-    {"ordinary_year_limit_h", KAZASU_SETTING_INTEGER, "360", "Overtime per fiscal year, ordinary sections.", 1, 8784},
+    {"ordinary_month_limit_h", KAZASU_SETTING_INTEGER, "45",
+     "Overtime per month, ordinary sections (holiday work does not count).", 1, 744},
+    {"ordinary_year_limit_h", KAZASU_SETTING_INTEGER, "360",
+     "Overtime per fiscal year, ordinary sections (holiday work does not count).", 1, 8784},
     {"external_month_limit_h", KAZASU_SETTING_INTEGER, "100",
-     "Overtime per month must stay under this, externally driven sections.", 1, 744},
-    {"external_year_limit_h", KAZASU_SETTING_INTEGER, "720", "Overtime per fiscal year, externally driven sections.", 1,
-     8784},
+     "Overtime plus holiday work per month must stay under this, externally driven sections.", 1, 744},
+    {"external_year_limit_h", KAZASU_SETTING_INTEGER, "720",
+     "Overtime per fiscal year, externally driven sections (holiday work does not count).", 1, 8784},
     {"external_average_limit_h", KAZASU_SETTING_INTEGER, "80",
-     "Average monthly overtime over every 2- to 6-month window, externally driven sections.", 1, 744},
+     "Average monthly overtime plus holiday work over every 2- to 6-month window, externally driven sections.", 1, 744},
     {"external_standard_h", KAZASU_SETTING_INTEGER, "45",
-     "Monthly overtime that counts a month as over the standard, externally driven sections.", 1, 744},
+     "Monthly overtime (without holiday work) that counts a month as over the standard, externally driven sections.", 1,
+     744},
     {"external_months_over_standard", KAZASU_SETTING_INTEGER, "6",
      "Months per fiscal year allowed over the standard, externally driven sections.", 0, 12},
+    {"days_off", KAZASU_SETTING_STRING_LIST, R"(["12-29", "12-30", "12-31", "01-02", "01-03"])",
+     "Days off every year by the city's ordinance besides the national holidays, as \"MM-DD\" (the year-end and "
+     "new-year days, 地方自治法 Art. 4-2); work on one is holiday work unless it falls on a Saturday or Sunday.",
+     0, 0},
+    {"extra_holidays", KAZASU_SETTING_STRING_LIST, "[]",
+     "Further single days off the city declares, as \"YYYY-MM-DD\"; work on one is holiday work unless it falls on "
+     "a Saturday or Sunday.",
+     0, 0},
 };
 
 struct AttendanceConfig {
@@ -48,9 +62,27 @@ struct AttendanceConfig {
   int rest_hours = 11;
   int duty_limit_h = 24;
   Limits limits;
+  HolidayCalendar calendar;
 };
 
-/** Parses the host's config JSON (defaults filled in by the host); throws naming the key. */
+/** A setting the host's type and range checks let through but the plugin cannot use. */
+class ConfigError : public std::invalid_argument {
+ public:
+  ConfigError(std::string key, std::string message)
+      : std::invalid_argument(key + ": " + message), key_(std::move(key)), message_(std::move(message)) {}
+  [[nodiscard]] const std::string& key() const { return key_; }
+  /** What is wrong, without the key (what() has both). */
+  [[nodiscard]] const std::string& message() const { return message_; }
+
+ private:
+  std::string key_;
+  std::string message_;
+};
+
+/** True for a reader name kazasud accepts ([A-Za-z0-9_-], 1 to 64): one MQTT topic segment. */
+bool valid_reader_name(const std::string& name);
+
+/** Parses the host's config JSON (defaults filled in by the host); throws ConfigError. */
 AttendanceConfig parse_config(const std::string& json_text);
 
 }  // namespace kazasu::attendance

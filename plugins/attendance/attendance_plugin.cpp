@@ -29,6 +29,19 @@ AttendancePlugin::AttendancePlugin(kazasu::Host host)
                            " open_shifts=" + std::to_string(store_.open_shifts().size()));
 }
 
+std::optional<kazasu::SettingError> AttendancePlugin::check_settings(const std::string& config_json) {
+  try {
+    parse_config(config_json);
+    return std::nullopt;
+  } catch (const ConfigError& e) {
+    return kazasu::SettingError{e.key(), e.message()};
+  }
+}
+
+WorkTotals AttendancePlugin::totals_of(const Staff& staff, int64_t in_ms, int64_t out_ms) const {
+  return shift_totals(in_ms, out_ms, staff.pattern, offset(), config_.calendar);
+}
+
 Staff AttendancePlugin::staff_or_default(const std::string& staff) const {
   if (auto s = store_.find_staff(staff)) return *s;
   return Staff{staff, "", SectionType::ordinary, Pattern{}};
@@ -139,15 +152,15 @@ void AttendancePlugin::clock_in(const kazasu::Tap& tap, const Staff& staff, int6
 void AttendancePlugin::clock_out(const Shift& shift, const Staff& staff, int64_t out_ms, const std::string& reader,
                                  bool auto_closed) {
   store_.clock_out(shift.id, out_ms, reader, auto_closed);
-  int64_t overtime = 0;
-  for (const auto& p : split_shift(shift.in_ms, out_ms, staff.pattern, offset())) overtime += p.overtime_ms;
+  const WorkTotals work = totals_of(staff, shift.in_ms, out_ms);
   json fields{{"staff", staff.staff},
               {"section", staff.section},
               {"direction", "out"},
               {"time", station_rfc3339(out_ms, offset())},
               {"since", station_rfc3339(shift.in_ms, offset())},
               {"worked_h", hours_text(out_ms - shift.in_ms)},
-              {"overtime_h", hours_text(overtime)},
+              {"overtime_h", hours_text(work.overtime_ms)},
+              {"holiday_h", hours_text(work.holiday_ms)},
               {"auto_closed", auto_closed}};
   if (auto_closed) {
     fields["reason"] = "missing_clock_out";
@@ -225,7 +238,7 @@ void AttendancePlugin::rearm(int64_t now) {
   }
 }
 
-std::map<std::string, int64_t> AttendancePlugin::overtime_by_month(const Staff& staff, const std::string& month) const {
+MonthlyWork AttendancePlugin::work_by_month(const Staff& staff, const std::string& month) const {
   // Averages look up to 5 months either side of `month`; the fiscal year up to 11.
   // "YYYY-MM" compares in time order as text.
   const auto fy = fiscal_year_months(fiscal_year(month));
@@ -236,22 +249,25 @@ std::map<std::string, int64_t> AttendancePlugin::overtime_by_month(const Staff& 
   const auto rows = apply_corrections(
       store_.shifts(staff.staff, station_midnight_ms(from_day, offset()), station_midnight_ms(to_day, offset())),
       store_.corrections(staff.staff, from_day, to_day), offset());
-  std::map<std::string, int64_t> by_month;
+  MonthlyWork work;
   for (const auto& r : rows) {
     if (!r.out_ms) continue;
-    for (const auto& p : split_shift(r.in_ms, *r.out_ms, staff.pattern, offset())) {
-      by_month[format_day(p.day).substr(0, 7)] += p.overtime_ms;
+    for (const auto& p : split_shift(r.in_ms, *r.out_ms, staff.pattern, offset(), config_.calendar)) {
+      const std::string m = format_day(p.day).substr(0, 7);
+      work.overtime_ms[m] += p.overtime_ms;
+      work.holiday_ms[m] += p.holiday_ms;
     }
   }
-  return by_month;
+  return work;
 }
 
 void AttendancePlugin::check_limits(const Staff& staff, int64_t from_ms, int64_t to_ms) {
   std::vector<std::string> months{station_month(from_ms, offset())};
   if (station_month(to_ms, offset()) != months.front()) months.push_back(station_month(to_ms, offset()));
   for (const auto& month : months) {
-    const auto totals = overtime_by_month(staff, month);
-    for (const auto& c : evaluate_limits(staff.section_type, totals, month, config_.limits)) {
+    const MonthlyWork work = work_by_month(staff, month);
+    for (const auto& c :
+         evaluate_limits(staff.section_type, work.overtime_ms, month, config_.limits, work.holiday_ms)) {
       const bool was = store_.warned(staff.staff, c.kind, c.period);
       if (c.over == was) continue;
       // Recorded both ways: a total that drops back (a correction) and rises

@@ -8,6 +8,7 @@
 #include <kazasu/plugin.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,18 @@
 
 namespace kazasu::attendance {
 
+struct MonthlyWork {
+  std::map<std::string, int64_t> overtime_ms;
+  std::map<std::string, int64_t> holiday_ms;
+};
+
 class AttendancePlugin : public kazasu::Plugin {
  public:
   static constexpr const auto& kSettings = kAttendanceSettings;
 
   explicit AttendancePlugin(kazasu::Host host);
+  /** What the host's type and range checks cannot see: bad days off, year limits below month limits. */
+  static std::optional<kazasu::SettingError> check_settings(const std::string& config_json);
 
   void on_tap(const kazasu::Tap& tap) override;
   std::string on_command(const kazasu::Command& command) override;
@@ -35,7 +43,9 @@ class AttendancePlugin : public kazasu::Plugin {
 
   /** Publishes a warning for each limit newly crossed in the months the interval touches. */
   void check_limits(const Staff& staff, int64_t from_ms, int64_t to_ms);
-  [[nodiscard]] std::map<std::string, int64_t> overtime_by_month(const Staff& staff, const std::string& month) const;
+  /** Overtime and holiday work per month around `month`, corrections applied. */
+  [[nodiscard]] MonthlyWork work_by_month(const Staff& staff, const std::string& month) const;
+  [[nodiscard]] WorkTotals totals_of(const Staff& staff, int64_t in_ms, int64_t out_ms) const;
   /** Closes overdue open shifts and raises duty alerts; then re-arms the timer. */
   void sweep(int64_t now);
   void raise_duty_alerts(int64_t now);

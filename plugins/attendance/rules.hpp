@@ -1,7 +1,8 @@
 // Attendance rules as pure functions of times and totals: station-time days,
-// months and fiscal years, overtime of a shift, the limits of domain.md §4,
-// rest between shifts and the missing-clock-out rule. No clock and no
-// database here, so every boundary can be tested with plain numbers.
+// months and fiscal years, overtime and holiday work of a shift, the limits
+// of domain.md §4, rest between shifts and the missing-clock-out rule. No
+// clock and no database here, so every boundary can be tested with plain
+// numbers.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "holidays.hpp"
 
 namespace kazasu::attendance {
 
@@ -41,6 +44,8 @@ struct Civil {
   int d;
 };
 Civil civil_from_days(int64_t days);
+/** Day of the week of a day number: 0 is Sunday, 6 is Saturday. */
+int weekday(int64_t day);
 
 /** Station-time day number (days since epoch) of an instant. */
 int64_t station_day_number(int64_t unix_ms, int32_t utc_offset_seconds);
@@ -72,14 +77,26 @@ struct DayPiece {
   int64_t day = 0;
   int64_t worked_ms = 0;
   int64_t overtime_ms = 0;
+  int64_t holiday_ms = 0;  // 休日勤務: never also counted as overtime
 };
 
 /**
- * Splits a shift at station midnights. Overtime is the work outside the
- * pattern's hours on a weekday, and all work on a Saturday or Sunday
- * (national holidays are not known to the plugin).
+ * Splits a shift at station midnights. On a Saturday or Sunday (the weekly
+ * days off, 週休日) all work is overtime; on another day that `calendar`
+ * has as a holiday all work is holiday work; on any other day overtime is
+ * the work outside the pattern's hours.
  */
-std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t utc_offset_seconds);
+std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t utc_offset_seconds,
+                                  const HolidayCalendar& calendar);
+
+/** A shift's pieces added up. */
+struct WorkTotals {
+  int64_t worked_ms = 0;
+  int64_t overtime_ms = 0;
+  int64_t holiday_ms = 0;
+};
+WorkTotals shift_totals(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t utc_offset_seconds,
+                        const HolidayCalendar& calendar);
 
 /** Limits in hours; defaults from domain.md §4 (人事院規則15-14, 36協定 special clause). */
 struct Limits {
@@ -102,11 +119,14 @@ struct Check {
 };
 
 /**
- * Every limit that month `month` takes part in, from overtime per month
- * (missing months count as zero).
+ * Every limit that month `month` takes part in, from overtime and holiday
+ * work per month (missing months count as zero). Holiday work counts only
+ * where the special clause says "overtime plus holiday work": the externally
+ * driven section's monthly limit and its averages.
  */
 std::vector<Check> evaluate_limits(SectionType type, const std::map<std::string, int64_t>& overtime_ms_by_month,
-                                   const std::string& month, const Limits& limits);
+                                   const std::string& month, const Limits& limits,
+                                   const std::map<std::string, int64_t>& holiday_ms_by_month = {});
 
 /** Rest between the previous clock-out and this clock-in, when shorter than `rest_hours`. */
 std::optional<int64_t> short_rest(std::optional<int64_t> previous_out_ms, int64_t in_ms, int rest_hours);

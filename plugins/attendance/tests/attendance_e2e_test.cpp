@@ -42,6 +42,12 @@ uid = "04A1B2C3"
 [sim.cards.alice]
 kind = "jpki"
 serial = "0x1A2B3C4D"
+
+[sim.cards.worn]
+kind = "jpki"
+serial = "0x00"
+result = "read_failed"
+message = "the card was removed during the read"
 )";
 
 class AttendanceEndToEnd : public ::testing::Test {
@@ -138,7 +144,9 @@ TEST_F(AttendanceEndToEnd, BadgeEnrollsClocksInAndOutAndTheRosterIsRetained) {
   const json e = call("export", json{{"month", "2027-04"}});
   ASSERT_EQ(e["ok"], true) << e.dump();
   const std::string csv = e["result"]["csv"];
-  EXPECT_EQ(csv.rfind("staff,date,in,out,worked,overtime\r\nS001,2027-04-05,2027-04-05 08:25,2027-04-05 18:15,", 0), 0u)
+  EXPECT_EQ(
+      csv.rfind("staff,date,in,out,worked,overtime,holiday\r\nS001,2027-04-05,2027-04-05 08:25,2027-04-05 18:15,", 0),
+      0u)
       << csv;
 }
 
@@ -172,8 +180,8 @@ TEST_F(AttendanceEndToEnd, MyNumberCardEnrolledByTokenIsClosedByRuleWhenTheClock
   ASSERT_EQ(fix["ok"], true) << fix.dump();
   const json e = call("export", json{{"month", "2027-03"}});
   EXPECT_EQ(e["result"]["csv"],
-            "staff,date,in,out,worked,overtime\r\n"
-            "S002,2027-03-31,2027-03-31 09:00,2027-03-31 19:15,10.25,2.00\r\n");
+            "staff,date,in,out,worked,overtime,holiday\r\n"
+            "S002,2027-03-31,2027-03-31 09:00,2027-03-31 19:15,10.25,2.00,0.00\r\n");
 }
 
 TEST_F(AttendanceEndToEnd, OpenShiftIsStillClosedByRuleAfterKazasudRestarts) {
@@ -237,6 +245,66 @@ TEST_F(AttendanceEndToEnd, DisasterRosterShowsHoursOnDutyAndTheTimerRaisesTheAle
   EXPECT_EQ(a["reason"], "continuous_duty");
   EXPECT_EQ(a["limit_h"], 2);
   EXPECT_GE(a["hours_on_duty"].get<double>(), 2.0);
+}
+
+TEST_F(AttendanceEndToEnd, HolidayWorkIsReportedApartFromOvertimeWithTheCitysExtraDayOff) {
+  start("extra_holidays = [\"2027-11-24\"]\n");
+  clock_set("2027-11-23T08:00:00+09:00");  // Labour Thanksgiving Day, a Tuesday
+  enroll("S003", "badge");
+  clock_set("2027-11-23T08:30:00+09:00");
+  daemon_->tap("door-1", "badge");
+  ASSERT_EQ(next("clock")["direction"], "in");
+  clock_set("2027-11-23T17:15:00+09:00");
+  daemon_->tap("door-1", "badge");
+  json c = next("clock");
+  EXPECT_EQ(c["holiday_h"], "8.75") << c.dump();
+  EXPECT_EQ(c["overtime_h"], "0.00");
+  clock_set("2027-11-24T08:30:00+09:00");  // the city's extra day off, from the TOML list
+  daemon_->tap("door-1", "badge");
+  ASSERT_EQ(next("clock")["direction"], "in");
+  clock_set("2027-11-24T10:30:00+09:00");
+  daemon_->tap("door-1", "badge");
+  c = next("clock");
+  EXPECT_EQ(c["holiday_h"], "2.00") << c.dump();
+  const json e = call("export", json{{"month", "2027-11"}});
+  EXPECT_EQ(e["result"]["csv"],
+            "staff,date,in,out,worked,overtime,holiday\r\n"
+            "S003,2027-11-23,2027-11-23 08:30,2027-11-23 17:15,8.75,0.00,8.75\r\n"
+            "S003,2027-11-24,2027-11-24 08:30,2027-11-24 10:30,2.00,0.00,2.00\r\n");
+}
+
+TEST_F(AttendanceEndToEnd, UnreadableCardsRefusedCommandsAndUnenrolKeepToTheContract) {
+  start("");
+  clock_set("2027-04-05T08:00:00+09:00");
+  ASSERT_EQ(call("enroll", json{{"staff", "S004"}, {"section", "schools"}, {"reader", "door-1"}})["ok"], true);
+  daemon_->tap("door-1", "worn");  // the arm waits for a readable tap
+  const json refused = next("enroll_refused");
+  EXPECT_EQ(refused["staff"], "S004");
+  EXPECT_EQ(refused["reason"], "read_failed");
+  daemon_->tap("door-1", "badge");
+  ASSERT_EQ(next("enrolled")["staff"], "S004");
+  daemon_->tap("door-1", "worn");
+  const json u = next("unknown_card");
+  EXPECT_EQ(u["reason"], "read_failed");
+  EXPECT_FALSE(u.contains("token"));
+
+  EXPECT_EQ(call("enroll", json{{"staff", "S005"}, {"section", "x"}, {"section_type", "weird"}})["error"]["code"],
+            "invalid_section_type");
+  EXPECT_EQ(call("correct", json{{"staff", "S004"},
+                                 {"date", "2027-04-05"},
+                                 {"in", "08:30"},
+                                 {"out", "17:15"},
+                                 {"reason", "r"},
+                                 {"approver", "S004"}})["error"]["code"],
+            "self_approval");
+  EXPECT_EQ(call("export", json{{"month", "2027-13"}})["error"]["code"], "invalid_month");
+  EXPECT_EQ(call("disaster", json::object())["error"]["code"], "missing_field");
+
+  const json r = call("unenroll", json{{"staff", "S004"}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["result"]["unenrolled"], true);
+  EXPECT_EQ(next("unenrolled")["staff"], "S004");
+  EXPECT_EQ(call("unenroll", json{{"staff", "S004"}})["error"]["code"], "not_enrolled");
 }
 
 }  // namespace

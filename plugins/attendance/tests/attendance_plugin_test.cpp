@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <kazasu/sqlite.hpp>
+#include <tuple>
+#include <utility>
+
 #include "fake_host.hpp"
 
 namespace kazasu::attendance {
@@ -80,6 +83,13 @@ TEST(Enroll, ByTokenRefusesACardOfAnotherStaffMember) {
   h.tap("card-a");
   EXPECT_EQ(h.last("unknown_card")["reason"], "not_enrolled");
   EXPECT_EQ(h.last("unknown_card")["token"], FakeHost::token_of("card-a"));
+}
+
+TEST(Enroll, TheArmedReaderMustBeAReaderName) {
+  FakeHost h;
+  const json r = h.command("enroll", json{{"staff", "S001"}, {"section", "x"}, {"reader", "door/1"}});
+  EXPECT_EQ(r["code"], "invalid_reader");
+  EXPECT_EQ(h.command("enroll", json{{"staff", "S001"}, {"section", "x"}, {"reader", "door-1"}})["ok"], true);
 }
 
 TEST(Clock, TapsToggleInAndOutAndTheRosterFollows) {
@@ -268,8 +278,8 @@ TEST(Corrections, AddARecordAndLeaveTheClockedShiftAsItWas) {
   EXPECT_EQ(st.int64(1), 1);
   const json e = h.command("export", json{{"month", "2027-04"}});
   EXPECT_EQ(e["result"]["csv"],
-            "staff,date,in,out,worked,overtime\r\n"
-            "S001,2027-04-05,2027-04-05 08:30,2027-04-05 20:00,11.50,2.75\r\n");
+            "staff,date,in,out,worked,overtime,holiday\r\n"
+            "S001,2027-04-05,2027-04-05 08:30,2027-04-05 20:00,11.50,2.75,0.00\r\n");
   EXPECT_EQ(h.command("correct", json{{"staff", "S001"},
                                       {"date", "2027-02-30"},
                                       {"in", "08:30"},
@@ -323,10 +333,105 @@ TEST(Export, MonthHasTheShiftsStartingInItInStationTime) {
   ASSERT_EQ(r["ok"], true);
   EXPECT_EQ(r["result"]["rows"], 1);
   EXPECT_EQ(r["result"]["csv"],
-            "staff,date,in,out,worked,overtime\r\n"
-            "S001,2027-04-30,2027-04-30 22:00,2027-05-01 06:00,8.00,8.00\r\n");
+            "staff,date,in,out,worked,overtime,holiday\r\n"
+            "S001,2027-04-30,2027-04-30 22:00,2027-05-01 06:00,8.00,8.00,0.00\r\n");
   EXPECT_EQ(h.command("export", json{{"month", "2027-5"}})["code"], "invalid_month");
   EXPECT_EQ(h.command("export", json{{"month", "2027-05"}})["result"]["rows"], 1);
+}
+
+TEST(HolidayWork, ClockOutOnANationalHolidayIsHolidayWorkAndNeverWarnsAsOvertime) {
+  FakeHost h(R"({"ordinary_month_limit_h": 1})", jst("2026-11-20 08:00"));
+  enroll(h, "S001", "card-a");
+  shift(h, "card-a", "2026-11-23 08:30", "2026-11-23 18:15");  // Labour Thanksgiving Day, a Monday
+  const json c = h.last("clock");
+  EXPECT_EQ(c["worked_h"], "9.75");
+  EXPECT_EQ(c["overtime_h"], "0.00");
+  EXPECT_EQ(c["holiday_h"], "9.75");
+  EXPECT_TRUE(h.all("warning").empty());
+  shift(h, "card-a", "2026-11-24 08:30", "2026-11-24 18:15");  // Tuesday: 1 h overtime, at the limit
+  EXPECT_EQ(h.last("clock")["overtime_h"], "1.00");
+  EXPECT_EQ(h.last("clock")["holiday_h"], "0.00");
+  EXPECT_TRUE(h.all("warning").empty());
+  const json e = h.command("export", json{{"month", "2026-11"}});
+  EXPECT_EQ(e["result"]["csv"],
+            "staff,date,in,out,worked,overtime,holiday\r\n"
+            "S001,2026-11-23,2026-11-23 08:30,2026-11-23 18:15,9.75,0.00,9.75\r\n"
+            "S001,2026-11-24,2026-11-24 08:30,2026-11-24 18:15,9.75,1.00,0.00\r\n");
+}
+
+TEST(HolidayWork, ExternalMonthlyLimitCountsHolidayWorkButTheStandardDoesNot) {
+  FakeHost h(R"({"external_month_limit_h": 10, "external_standard_h": 5})", jst("2026-11-20 08:00"));
+  enroll(h, "F001", "card-f", "external", "fire-hq");
+  shift(h, "card-f", "2026-11-23 08:00", "2026-11-23 17:00");  // 9 h holiday work
+  EXPECT_TRUE(h.all("warning").empty());
+  shift(h, "card-f", "2026-11-24 17:15", "2026-11-24 18:15");  // 1 h overtime: 10 h together
+  ASSERT_EQ(h.all("warning").size(), 1u);
+  const json w = h.last("warning");
+  EXPECT_EQ(w["kind"], "monthly_limit");
+  EXPECT_EQ(w["period"], "2026-11");
+  EXPECT_DOUBLE_EQ(w["value"].get<double>(), 10.0);
+}
+
+TEST(HolidayWork, ACorrectionOnAHolidayReportsItsHolidayHours) {
+  FakeHost h("{}", jst("2026-11-20 08:00"));
+  enroll(h, "S001", "card-a");
+  const json r = h.command("correct", json{{"staff", "S001"},
+                                           {"date", "2026-11-03"},
+                                           {"in", "22:00"},
+                                           {"out", "02:00"},
+                                           {"reason", "night duty on Culture Day"},
+                                           {"approver", "M100"}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["result"]["holiday_h"], "2.00");   // 22:00-24:00 on the holiday
+  EXPECT_EQ(r["result"]["overtime_h"], "2.00");  // 00:00-02:00 on Wednesday, before the pattern
+  EXPECT_EQ(h.last("corrected")["holiday_h"], "2.00");
+}
+
+TEST(HolidayWork, ConfiguredDaysOffAndExtraHolidaysTakeEffect) {
+  FakeHost h(R"({"days_off": ["06-15"], "extra_holidays": ["2027-04-06"]})");
+  enroll(h, "S001", "card-a");
+  shift(h, "card-a", "2027-04-06 08:30", "2027-04-06 17:15");  // Tuesday, declared by the city
+  EXPECT_EQ(h.last("clock")["holiday_h"], "8.75");
+  shift(h, "card-a", "2027-06-15 08:30", "2027-06-15 17:15");  // Tuesday, off every year here
+  EXPECT_EQ(h.last("clock")["holiday_h"], "8.75");
+  shift(h, "card-a", "2027-12-29 08:30", "2027-12-29 17:15");  // off by default, not in this list
+  EXPECT_EQ(h.last("clock")["holiday_h"], "0.00");
+  EXPECT_EQ(h.last("clock")["overtime_h"], "0.00");
+
+  FakeHost defaults;
+  enroll(defaults, "S001", "card-a");
+  shift(defaults, "card-a", "2027-12-29 08:30", "2027-12-29 17:15");
+  EXPECT_EQ(defaults.last("clock")["holiday_h"], "8.75");
+}
+
+// The settings check the host runs before create and for --check-config.
+std::pair<kazasu_status, std::string> check_settings(const std::string& settings) {
+  const uint32_t versions[] = {KAZASU_ABI_VERSION(1, 0)};
+  const kazasu_plugin_descriptor* d = kazasu_plugin_entry(versions, 1);
+  char key[64] = {0};
+  char message[256] = {0};
+  const kazasu_status st = d->check_settings(settings.c_str(), key, sizeof key, message, sizeof message);
+  return {st, std::string(key) + ": " + message};
+}
+
+TEST(Config, MalformedDaysOffAreSettingErrorsAtTheirKey) {
+  EXPECT_EQ(check_settings(R"({"days_off": ["12-29", "01-03"], "extra_holidays": ["2027-05-06"]})").first, KAZASU_OK);
+  auto [st, what] = check_settings(R"({"days_off": ["12-29", "12/30"]})");
+  EXPECT_EQ(st, KAZASU_INVALID);
+  EXPECT_EQ(what, R"(days_off: "12/30" is not a day of the year written MM-DD)");
+  std::tie(st, what) = check_settings(R"({"days_off": ["02-30"]})");
+  EXPECT_EQ(st, KAZASU_INVALID);
+  EXPECT_EQ(what.substr(0, 10), "days_off: ");
+  std::tie(st, what) = check_settings(R"({"extra_holidays": ["2027-02-29"]})");
+  EXPECT_EQ(st, KAZASU_INVALID);
+  EXPECT_EQ(what, R"(extra_holidays: "2027-02-29" is not a calendar date written YYYY-MM-DD)");
+  std::tie(st, what) = check_settings(R"({"ordinary_month_limit_h": 50, "ordinary_year_limit_h": 40})");
+  EXPECT_EQ(st, KAZASU_INVALID);
+  EXPECT_EQ(what, "ordinary_year_limit_h: must not be below ordinary_month_limit_h");
+  std::tie(st, what) = check_settings(R"({"enroll_reader": "door 1"})");
+  EXPECT_EQ(st, KAZASU_INVALID);
+  EXPECT_EQ(what.substr(0, 15), "enroll_reader: ");
+  EXPECT_THROW(FakeHost(R"({"extra_holidays": ["next friday"]})"), std::runtime_error);
 }
 
 TEST(Config, AYearLimitBelowTheMonthLimitFailsCreate) {

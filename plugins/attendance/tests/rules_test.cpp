@@ -15,6 +15,7 @@ namespace {
 using test::jst;
 constexpr int32_t kJst = 9 * 3600;
 constexpr int64_t kH = kMsPerHour;
+const HolidayCalendar kCalendar;  // national holidays and the default year-end days off
 
 TEST(StationTime, DayChangesAtMidnightInJapanNotUtc) {
   const int64_t midnight = jst("2027-04-01 00:00");
@@ -49,21 +50,21 @@ TEST(StationTime, LeapDayIsARealDayOnlyInLeapYears) {
 
 TEST(Overtime, WeekdayOvertimeIsTheWorkOutsideThePattern) {
   // Monday: 08:00-19:15 against 08:30-17:15 is 0.5 h before and 2 h after.
-  const auto p = split_shift(jst("2027-04-05 08:00"), jst("2027-04-05 19:15"), Pattern{}, kJst);
+  const auto p = split_shift(jst("2027-04-05 08:00"), jst("2027-04-05 19:15"), Pattern{}, kJst, kCalendar);
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0].worked_ms, 11 * kH + 15 * kMsPerMinute);
   EXPECT_EQ(p[0].overtime_ms, 2 * kH + 30 * kMsPerMinute);
 }
 
 TEST(Overtime, WeekendWorkIsAllOvertime) {
-  const auto p = split_shift(jst("2027-04-10 09:00"), jst("2027-04-10 12:00"), Pattern{}, kJst);  // Saturday
+  const auto p = split_shift(jst("2027-04-10 09:00"), jst("2027-04-10 12:00"), Pattern{}, kJst, kCalendar);  // Saturday
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0].overtime_ms, 3 * kH);
 }
 
 TEST(Overtime, MidnightShiftIsSplitAtStationMidnight) {
   // Wednesday 22:00 to Thursday 09:00: 2 h on the 7th, 8.5 h before 08:30 and 0.5 h regular on the 8th.
-  const auto p = split_shift(jst("2027-04-07 22:00"), jst("2027-04-08 09:00"), Pattern{}, kJst);
+  const auto p = split_shift(jst("2027-04-07 22:00"), jst("2027-04-08 09:00"), Pattern{}, kJst, kCalendar);
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(format_day(p[0].day), "2027-04-07");
   EXPECT_EQ(p[0].overtime_ms, 2 * kH);
@@ -73,7 +74,7 @@ TEST(Overtime, MidnightShiftIsSplitAtStationMidnight) {
 }
 
 TEST(Overtime, LeapDayNightShiftCountsInFebruaryAndMarch) {
-  const auto p = split_shift(jst("2028-02-29 22:00"), jst("2028-03-01 02:00"), Pattern{}, kJst);
+  const auto p = split_shift(jst("2028-02-29 22:00"), jst("2028-03-01 02:00"), Pattern{}, kJst, kCalendar);
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(format_day(p[0].day), "2028-02-29");
   EXPECT_EQ(p[0].overtime_ms, 2 * kH);
@@ -205,11 +206,11 @@ TEST(Export, CsvHasOneRowPerShiftWithHoursAndQuoting) {
   const std::vector<Effective> rows{{"S1", *parse_day("2027-04-07"), jst("2027-04-07 22:00"), jst("2027-04-08 09:00")},
                                     {"A,B", *parse_day("2027-04-08"), jst("2027-04-08 08:30"), std::nullopt}};
   const std::string csv = export_csv(
-      rows, [](const std::string&) { return Pattern{}; }, kJst);
+      rows, [](const std::string&) { return Pattern{}; }, kJst, kCalendar);
   EXPECT_EQ(csv,
-            "staff,date,in,out,worked,overtime\r\n"
-            "S1,2027-04-07,2027-04-07 22:00,2027-04-08 09:00,11.00,10.50\r\n"
-            "\"A,B\",2027-04-08,2027-04-08 08:30,,,\r\n");
+            "staff,date,in,out,worked,overtime,holiday\r\n"
+            "S1,2027-04-07,2027-04-07 22:00,2027-04-08 09:00,11.00,10.50,0.00\r\n"
+            "\"A,B\",2027-04-08,2027-04-08 08:30,,,,\r\n");
 }
 
 }  // namespace
