@@ -177,9 +177,9 @@ void read_mqtt(TomlReader& r, const toml::table& root, const fs::path& base, Con
     r.unknown_keys(*t, "mqtt",
                    {"uri", "client_id", "keepalive_s", "session_expiry_s", "max_command_bytes", "ca_file", "cert_file",
                     "key_file", "credentials_file"});
-    if (auto v = r.integer(*t, "mqtt", "session_expiry_s", 0, 7 * 86400))
+    if (auto v = r.integer(*t, "mqtt", "session_expiry_s", 0, int64_t{7} * 86400))
       cfg.mqtt.session_expiry_s = static_cast<int>(*v);
-    if (auto v = r.integer(*t, "mqtt", "max_command_bytes", 64, 16 * 1024 * 1024)) {
+    if (auto v = r.integer(*t, "mqtt", "max_command_bytes", 64, int64_t{16} * 1024 * 1024)) {
       cfg.mqtt.max_command_bytes = static_cast<size_t>(*v);
     }
     for (auto [key, dest] :

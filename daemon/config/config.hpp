@@ -47,12 +47,12 @@ struct MqttConfig {
   std::string uri;
   std::string client_id;
   int keepalive_s = 30;
-  int session_expiry_s = 3600;             // broker keeps our subscription (commands) this long
-  size_t max_command_bytes = 64 * 1024;    // larger requests get `payload_too_large`
-  std::filesystem::path ca_file;           // TLS: trust anchors for the broker (ssl:// or mqtts://)
-  std::filesystem::path cert_file;         // TLS: optional client certificate ...
-  std::filesystem::path key_file;          // ... and its key
-  std::filesystem::path credentials_file;  // owner-only TOML file with username and password
+  int session_expiry_s = 3600;                   // broker keeps our subscription (commands) this long
+  size_t max_command_bytes = size_t{64} * 1024;  // larger requests get `payload_too_large`
+  std::filesystem::path ca_file;                 // TLS: trust anchors for the broker (ssl:// or mqtts://)
+  std::filesystem::path cert_file;               // TLS: optional client certificate ...
+  std::filesystem::path key_file;                // ... and its key
+  std::filesystem::path credentials_file;        // owner-only TOML file with username and password
   std::string username;
   std::string password;
 };

@@ -67,19 +67,16 @@ Result<bool> read_element(const std::uint8_t* d, std::size_t size, std::size_t a
 bool utf8_ok(const std::uint8_t* s, std::size_t n) {
   for (std::size_t i = 0; i < n;) {
     const std::uint8_t c = s[i];
+    if (c < 0x20 || c == 0x7F) return false;  // no control characters (or NUL) in a name or address
     std::size_t extra = 0;
-    if (c < 0x20 || c == 0x7F) {
-      return false;  // no control characters (or NUL) in a name or address
-    } else if (c < 0x80) {
-      extra = 0;
-    } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+    if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
       extra = 1;
     } else if ((c & 0xF0) == 0xE0) {
       extra = 2;
     } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
       extra = 3;
-    } else {
-      return false;
+    } else if (c >= 0x80) {
+      return false;  // a continuation byte, or an overlong or out-of-range lead byte
     }
     if (i + extra >= n) return false;
     for (std::size_t k = 1; k <= extra; ++k) {

@@ -29,7 +29,7 @@ bool IdentifierChain::unlocks_keys() const {
 }
 
 IdentifierChain make_identifier_chain(const ReaderConfig& reader, const IdentifyConfig& identify,
-                                      std::shared_ptr<const TrustStore> trust, PinSource* pins) {
+                                      const std::shared_ptr<const TrustStore>& trust, PinSource* pins) {
   std::vector<std::unique_ptr<Identifier>> ids;
   for (const auto& kind : reader.accept) {
     if (kind == "jpki") {

@@ -28,6 +28,6 @@ class IdentifierChain {
 
 /** Builds a reader's chain from config. `trust` may be null when no reader needs it; throws on a gap. */
 IdentifierChain make_identifier_chain(const ReaderConfig& reader, const IdentifyConfig& identify,
-                                      std::shared_ptr<const TrustStore> trust, PinSource* pins);
+                                      const std::shared_ptr<const TrustStore>& trust, PinSource* pins);
 
 }  // namespace kazasu

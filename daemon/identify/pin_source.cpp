@@ -10,7 +10,9 @@ SecretPin::~SecretPin() {
   wipe();
 }
 
-SecretPin::SecretPin(SecretPin&& other) noexcept : digits_(other.digits_) {
+// Copied, not moved: a moved-from short string keeps its bytes; wipe() clears them.
+SecretPin::SecretPin(SecretPin&& other) noexcept
+    : digits_(other.digits_) {  // NOLINT(performance-move-constructor-init)
   other.wipe();
 }
 

@@ -66,7 +66,7 @@ std::string TokenKey::derive(const std::string& purpose, const CardIdentity& id)
   OPENSSL_cleanse(msg.data(), msg.size());
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
+  out.reserve(std::size_t{len} * 2);
   for (unsigned i = 0; i < len; ++i) {
     out.push_back(kHex[mac[i] >> 4]);
     out.push_back(kHex[mac[i] & 0xF]);

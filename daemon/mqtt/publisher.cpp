@@ -38,7 +38,7 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
   };
   client_->set_connection_lost_handler(
       [this, post](const std::string& cause) { post([this, cause] { on_connection_lost(cause); }); });
-  client_->set_message_callback([this, post](mqtt::const_message_ptr msg) {
+  client_->set_message_callback([this, post](const mqtt::const_message_ptr& msg) {
     post([this, msg] {
       if (on_message_) on_message_(msg);
     });
@@ -194,7 +194,10 @@ void Publisher::pump() {
     Outgoing& m = unsent_.front();
     auto msg = mqtt::make_message(m.topic, m.payload, 1, m.retained);
     try {
-      client_->publish(msg, reinterpret_cast<void*>(static_cast<uintptr_t>(local_id)), *publish_listener_);
+      // Paho carries the outbox id back to the listener as its opaque context pointer.
+      client_->publish(msg,
+                       reinterpret_cast<void*>(static_cast<uintptr_t>(local_id)),  // NOLINT(performance-no-int-to-ptr)
+                       *publish_listener_);
     } catch (const mqtt::exception& e) {
       log::warning("publish failed", "topic", m.topic, "error", e.what());
       return;  // stays at the front; the connection-lost path will retry

@@ -16,7 +16,7 @@
 
 namespace kazasu {
 namespace {
-constexpr size_t kMaxRequestBytes = 64 * 1024;
+constexpr size_t kMaxRequestBytes = size_t{64} * 1024;
 
 struct Session : std::enable_shared_from_this<Session> {
   boost::asio::local::stream_protocol::socket socket;
@@ -76,7 +76,7 @@ struct Session : std::enable_shared_from_this<Session> {
 }  // namespace
 
 ControlSocket::ControlSocket(boost::asio::io_context& io, std::filesystem::path path, Handler handler)
-    : io_(io), path_(std::move(path)), handler_(std::move(handler)), acceptor_(io) {
+    : path_(std::move(path)), handler_(std::move(handler)), acceptor_(io) {
   std::filesystem::create_directories(path_.parent_path());
   std::error_code ec;
   std::filesystem::remove(path_, ec);  // a stale socket from a previous run

@@ -22,7 +22,6 @@ class ControlSocket {
  private:
   void accept();
 
-  boost::asio::io_context& io_;
   std::filesystem::path path_;
   Handler handler_;
   boost::asio::local::stream_protocol::acceptor acceptor_;

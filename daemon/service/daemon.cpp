@@ -134,7 +134,7 @@ int run_daemon(const Config& cfg) {
   }
 
   CommandRouter commands(io, plugins, publisher, topics, cfg.mqtt.max_command_bytes);
-  publisher.subscribe(commands.filter(), [&commands](mqtt::const_message_ptr msg) {
+  publisher.subscribe(commands.filter(), [&commands](const mqtt::const_message_ptr& msg) {
     InboundCommand c{msg->get_topic(), msg->to_string(), {}, {}};
     const auto& props = msg->get_properties();
     if (props.contains(mqtt::property::RESPONSE_TOPIC)) {

@@ -16,7 +16,7 @@ using nlohmann::json;
 // Staff numbers are printable ASCII without separators, so they are safe in
 // CSV cells, log lines and topics alike.
 std::string staff_field(const json& request, const char* name) {
-  const std::string s = *kazasu::fields::string(request, name, true, false);
+  std::string s = *kazasu::fields::string(request, name, true, false);
   if (s.size() > 32) throw CommandError("invalid_staff", std::string("\"") + name + "\" is longer than 32 characters");
   for (const char c : s) {
     if (c < 0x21 || c > 0x7E || c == ',' || c == '"') {

@@ -57,9 +57,7 @@ void AttendancePlugin::on_tap(const kazasu::Tap& tap) {
   // to another staff number is their clock tap, and the arm waits on.
   if (arm && !(staff && staff->staff != arm->staff.staff)) {
     enroll_tap(tap, *arm, now);
-  } else if (!tap.identified()) {
-    unknown_tap(tap);
-  } else if (staff) {
+  } else if (staff) {  // only an identified card has a staff member
     clock_tap(tap, *staff, now);
   } else {
     unknown_tap(tap);
@@ -205,7 +203,7 @@ void AttendancePlugin::raise_duty_alerts(int64_t now) {
                                  {"section", staff.section},
                                  {"reason", "continuous_duty"},
                                  {"since", station_rfc3339(s.in_ms, offset())},
-                                 {"hours_on_duty", static_cast<double>((now - s.in_ms) / (kMsPerHour / 10)) / 10},
+                                 {"hours_on_duty", tenths_of_hours(now - s.in_ms)},
                                  {"limit_h", config_.duty_limit_h}}
                                 .dump());
   }

@@ -18,7 +18,7 @@ nlohmann::json roster_json(const std::vector<OnDuty>& in, bool disaster, int64_t
                      {"since", station_rfc3339(d.shift.in_ms, off)}};
     if (disaster) {
       // Tenths of an hour: enough to rotate staff, and stable between taps.
-      e["hours_on_duty"] = std::floor(static_cast<double>(now_ms - d.shift.in_ms) / kMsPerHour * 10) / 10;
+      e["hours_on_duty"] = tenths_of_hours(now_ms - d.shift.in_ms);
       e["over_limit"] = past_duty_limit(d.shift.in_ms, now_ms, duty_limit_h);
     }
     list.push_back(std::move(e));

@@ -1,5 +1,7 @@
 #include "rules.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -164,6 +166,7 @@ int fiscal_year(const std::string& month) {
 
 std::vector<std::string> fiscal_year_months(int fy) {
   std::vector<std::string> out;
+  out.reserve(12);
   for (int i = 0; i < 12; ++i) out.push_back(month_from_index(fy * 12 + 3 + i));
   return out;
 }
@@ -247,7 +250,10 @@ std::vector<Check> evaluate_limits(SectionType type, const std::map<std::string,
       const std::string from = add_months(to, -(n - 1));
       int64_t sum = 0;
       for (int i = 0; i < n; ++i) sum += with_holiday_work(add_months(from, i));
-      checks.push_back({"average_limit", from + ".." + to, as_hours(sum) / n, limits.external_average_h,
+      std::string window = from;
+      window += "..";
+      window += to;
+      checks.push_back({"average_limit", std::move(window), as_hours(sum) / n, limits.external_average_h,
                         sum > static_cast<int64_t>(limits.external_average_h) * n * kMsPerHour});
     }
   }
@@ -272,6 +278,10 @@ int64_t auto_close_due(int64_t in_ms, int close_hour, int after_h, int32_t off) 
 int64_t auto_close_out(int64_t in_ms, const Pattern& pattern, int32_t off) {
   const int64_t end = station_midnight_ms(station_day_number(in_ms, off), off) + pattern.end_min * kMsPerMinute;
   return std::max(in_ms, end);
+}
+
+double tenths_of_hours(int64_t ms) {
+  return std::floor(static_cast<double>(ms) / kMsPerHour * 10) / 10;
 }
 
 std::string hours_text(int64_t ms) {

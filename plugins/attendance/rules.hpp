@@ -136,6 +136,9 @@ int64_t auto_close_due(int64_t in_ms, int close_hour, int after_h, int32_t utc_o
 /** The clock-out a closed-by-rule shift gets: the pattern's end that day, never before clock-in. */
 int64_t auto_close_out(int64_t in_ms, const Pattern& pattern, int32_t utc_offset_seconds);
 
+/** Hours rounded down to a tenth (hours on duty: 13.96 h reads 13.9, never past a limit early). */
+double tenths_of_hours(int64_t ms);
+
 /** Hours with two decimals, as text ("8.75"). */
 std::string hours_text(int64_t ms);
 

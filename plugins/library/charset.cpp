@@ -8,7 +8,8 @@
 namespace kazasu::library {
 namespace {
 
-const iconv_t kInvalid = reinterpret_cast<iconv_t>(-1);
+// iconv_open reports failure as (iconv_t)-1 (POSIX).
+const iconv_t kInvalid = reinterpret_cast<iconv_t>(-1);  // NOLINT(performance-no-int-to-ptr)
 
 size_t utf8_length(unsigned char lead) {
   if (lead < 0x80) return 1;

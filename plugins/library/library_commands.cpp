@@ -23,7 +23,7 @@ bool valid_patron(const std::string& p) {
 }
 
 std::string patron_field(const json& request) {
-  const std::string p = *kazasu::fields::string(request, "patron", true);
+  std::string p = *kazasu::fields::string(request, "patron", true);
   if (!valid_patron(p)) {
     throw CommandError("invalid_patron", "\"patron\" must be 1 to 64 printable ASCII characters without '|'");
   }

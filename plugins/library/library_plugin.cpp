@@ -91,7 +91,7 @@ void LibraryPlugin::on_tap(const kazasu::Tap& tap) {
 }
 
 void LibraryPlugin::link_tap(const kazasu::Tap& tap, const Arm& arm, const std::string& day) {
-  auto refuse = [&](const std::string& reason, const std::string& hint, const std::string& hint_ja, json extra) {
+  auto refuse = [&](const std::string& reason, const std::string& hint, const std::string& hint_ja, const json& extra) {
     store_.count(day, "link_refused");
     json fields{{"patron", arm.patron}, {"reason", reason},   {"status", tap.status},
                 {"hint", hint},         {"hint_ja", hint_ja}, {"message", tap.message}};

@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 
 // Beyond this a response is not a SIP2 answer about one patron without item
 // lists; stop reading instead of buffering whatever the peer sends.
-constexpr size_t kMaxResponseBytes = 64 * 1024;
+constexpr size_t kMaxResponseBytes = size_t{64} * 1024;
 
 class Deadline {
  public:

@@ -22,7 +22,7 @@ ResponseApdu Card::read_binary(const CommandApdu& apdu) {
   if (apdu.p1 & kSfiFlag) {
     if (apdu.p1 & 0x60) return ResponseApdu::status(kSwWrongP1P2);
     // SFI form selects the EF implicitly; the offset shrinks to P2 alone.
-    const ResponseApdu selected = select_ef(apdu.p1 & kSfiMask);
+    ResponseApdu selected = select_ef(apdu.p1 & kSfiMask);
     if (selected.sw != kSwOk) return selected;
     offset = apdu.p2;
   } else {

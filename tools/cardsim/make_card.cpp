@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::time_t kDay = 24 * 3600;
+constexpr std::time_t kDay = std::time_t{24} * 3600;
 // Contact ATR OpenSC matches (jpki.md §1).
 const Bytes kJpkiAtr = {0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14};
 // PC/SC part 3 ATR a reader builds for a MIFARE Classic 1K badge (contactless storage card).
@@ -94,7 +94,7 @@ std::time_t fifth_birthday_after(std::time_t issue, const std::string& birth) {
 Validity validity_for(const std::string& variant, const std::string& birth) {
   const std::time_t now = std::time(nullptr);
   std::time_t issue = now - 30 * kDay;
-  if (variant == "expired") issue = now - 6 * 365 * kDay;  // fifth birthday is >= a year ago
+  if (variant == "expired") issue = now - kDay * 6 * 365;  // fifth birthday is >= a year ago
   if (variant == "not-yet-valid") issue = now + 30 * kDay;
   if (variant == "renewed") issue = now - kDay;
   return {issue, fifth_birthday_after(issue, birth)};

@@ -139,9 +139,7 @@ int pin_request(int argc, char** argv, int i, nlohmann::json& req) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::string socket_path;
   if (const char* env = std::getenv("KAZASU_SOCKET")) socket_path = env;
   int i = 1;
@@ -226,4 +224,18 @@ int main(int argc, char** argv) {
     std::cout << reply.dump(2) << "\n";
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A failure to allocate or to print is a message and exit 1, never std::terminate.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "kazasuctl: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "kazasuctl: unexpected error\n";
+  }
+  return 1;
 }

@@ -53,7 +53,7 @@ TEST(Enroll, ArmedReaderEnrollsTheNextIdentifiedTap) {
   EXPECT_EQ(e["pattern"]["start"], "09:00");
   EXPECT_EQ(e["token"], FakeHost::token_of("badge-1"));
   EXPECT_TRUE(h.all("clock").empty());  // the enrolling tap is not a clock-in
-  h.set_now(h.now() + 5 * 60'000);
+  h.set_now(h.now() + int64_t{5} * 60'000);
   h.tap("badge-1", "door-1");
   EXPECT_EQ(h.last("clock")["direction"], "in");
 }

@@ -157,7 +157,7 @@ TEST(Limits, ExternalAverageCoversEveryTwoToSixMonthWindow) {
 TEST(Limits, ExternalAllowsSixMonthsOver45HoursAFiscalYear) {
   std::map<std::string, int64_t> m;
   const auto months = fiscal_year_months(2027);
-  for (int i = 0; i < 6; ++i) m[months[static_cast<size_t>(i * 2)]] = 46 * kH;
+  for (int i = 0; i < 6; ++i) m[months[static_cast<size_t>(i) * 2]] = 46 * kH;
   auto c = evaluate_limits(SectionType::external, m, "2027-04", Limits{});
   EXPECT_FALSE(find(c, "months_over_standard", "FY2027")->over);
   m["2028-03"] = 45 * kH + kMsPerMinute;  // the seventh, in March

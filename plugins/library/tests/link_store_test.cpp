@@ -15,7 +15,6 @@ namespace kazasu::library {
 
 using db::exec;
 using db::SqlError;
-using db::Statement;
 namespace {
 
 struct Close {
