@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -38,13 +39,16 @@ class FakeHost {
  public:
   explicit FakeHost(std::string config_json = "{}", int64_t now_ms = jst("2027-04-05 08:00"))
       : config_(std::move(config_json)), now_(now_ms) {
-    if (sqlite3_open(":memory:", &db_) != SQLITE_OK) throw std::runtime_error("sqlite open");
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open(":memory:", &db);
+    db_.reset(db);  // owned even when the open failed or create() throws below
+    if (rc != SQLITE_OK) throw std::runtime_error("sqlite open");
     table_.struct_size = sizeof(kazasu_host);
     table_.abi_major = 1;
     table_.log = [](kazasu_context*, kazasu_log_level, const char*) {};
     table_.publish = [](kazasu_context* c, const char* e, const char* f) { return self(c)->add(e, f, false); };
     table_.publish_retained = [](kazasu_context* c, const char* e, const char* f) { return self(c)->add(e, f, true); };
-    table_.database = [](kazasu_context* c) { return self(c)->db_; };
+    table_.database = [](kazasu_context* c) { return self(c)->db_.get(); };
     table_.config_json = [](kazasu_context* c) { return self(c)->config_.c_str(); };
     table_.now_unix_ms = [](kazasu_context* c) { return self(c)->now_; };
     table_.utc_offset_seconds = [](kazasu_context*) { return int32_t{9 * 3600}; };
@@ -71,7 +75,6 @@ class FakeHost {
   }
   ~FakeHost() {
     if (instance_ != nullptr) plugin_->destroy(instance_);
-    sqlite3_close(db_);
   }
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
@@ -150,7 +153,7 @@ class FakeHost {
   void clear() { published_.clear(); }
   [[nodiscard]] const std::vector<Published>& published() const { return published_; }
   [[nodiscard]] const std::map<uint64_t, int64_t>& timers() const { return timers_; }
-  [[nodiscard]] sqlite3* db() const { return db_; }
+  [[nodiscard]] sqlite3* db() const { return db_.get(); }
   [[nodiscard]] int64_t now() const { return now_; }
 
   static std::string token_of(const std::string& name) {
@@ -181,10 +184,10 @@ class FakeHost {
   }
   template <class F>
   kazasu_status in_transaction(F&& f) {
-    sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_.get(), "BEGIN", nullptr, nullptr, nullptr);
     pending_.clear();
     const kazasu_status st = f();
-    sqlite3_exec(db_, st == KAZASU_OK ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_.get(), st == KAZASU_OK ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
     if (st == KAZASU_OK) published_.insert(published_.end(), pending_.begin(), pending_.end());
     pending_.clear();
     return st;
@@ -193,7 +196,10 @@ class FakeHost {
   std::string config_;
   std::string reader_;
   int64_t now_;
-  sqlite3* db_ = nullptr;
+  struct CloseDb {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  std::unique_ptr<sqlite3, CloseDb> db_;
   kazasu_host table_{};
   const kazasu_plugin_descriptor* plugin_ = nullptr;
   void* instance_ = nullptr;
