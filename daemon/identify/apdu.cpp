@@ -1,6 +1,7 @@
 #include "identify/apdu.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace kazasu::apdu {
 
@@ -16,6 +17,12 @@ Bytes command(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t 
   std::copy(data, data + n, a.begin() + 5);
   if (le >= 0) a.back() = static_cast<std::uint8_t>(le);
   return a;
+}
+
+std::string sw_text(std::uint16_t sw) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04X", sw);
+  return buf;
 }
 
 Bytes select_aid(const Bytes& aid) {

@@ -55,6 +55,13 @@ Bytes read_binary_sfi(std::uint8_t sfi, std::uint8_t offset, std::uint8_t le);
 /** READ BINARY by offset with an extended Le: `00 B0 P1 P2 00 HH LL`. */
 Bytes read_binary_extended(std::uint16_t offset, std::uint16_t le);
 
+/** A status word as four upper-case hex digits ("6A82"), for staff-readable messages. */
+std::string sw_text(std::uint16_t sw);
+/** 63Cx -> x, the PIN tries left (jpki.md §2.4); -1 for any other status word. */
+inline int pin_tries_left(std::uint16_t sw) {
+  return (sw & 0xFFF0) == kSwPinTriesMask ? static_cast<int>(sw & 0x0F) : -1;
+}
+
 /** Upper-case hex without separators. */
 std::string to_hex(const std::uint8_t* data, std::size_t size);
 inline std::string to_hex(const Bytes& b) {

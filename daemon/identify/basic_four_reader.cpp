@@ -15,16 +15,6 @@ constexpr std::size_t kShortChunk = 256;
 // EF 0002 holds four short texts; a real card's file is a few hundred bytes.
 constexpr std::size_t kMaxBasicFourSize = 4096;
 
-std::string sw_text(std::uint16_t sw) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04X", sw);
-  return buf;
-}
-
-int tries_left(std::uint16_t sw) {
-  return (sw & 0xFFF0) == apdu::kSwPinTriesMask ? static_cast<int>(sw & 0x0F) : -1;
-}
-
 BasicInfoRead outcome(const char* status, std::string message) {
   return BasicInfoRead{status, std::move(message), nullptr};
 }
@@ -79,7 +69,7 @@ Result<bool> read_file(CardChannel& channel, WipedBytes& out) {
     auto r = channel.transmit(apdu::read_binary(static_cast<std::uint16_t>(offset), le));
     if (!r) return r.error();
     if (!r->ok() || r->data.empty()) {
-      return Error{kBasicInfoReadFailed, "the card refused to read the basic four (SW " + sw_text(r->sw) + ")"};
+      return Error{kBasicInfoReadFailed, "the card refused to read the basic four (SW " + apdu::sw_text(r->sw) + ")"};
     }
     out.append_and_wipe(r->data);
     if (want == 0) {
@@ -102,19 +92,19 @@ BasicInfoRead read_basic_four(CardChannel& channel, PinSource& pins, const Basic
   if (!ap->ok()) {
     pins.discard(o.reader, PinPurpose::basic_info);
     return outcome(kBasicInfoNotAvailable,
-                   "the card has no card-face input support application (SW " + sw_text(ap->sw) + ")");
+                   "the card has no card-face input support application (SW " + apdu::sw_text(ap->sw) + ")");
   }
   auto pin_ef = channel.transmit(apdu::select_ef(kEfTextPin));
   if (!pin_ef) return failed(pin_ef.error());
   if (!pin_ef->ok()) {
     pins.discard(o.reader, PinPurpose::basic_info);
-    return outcome(kBasicInfoNotAvailable, "the card has no card-face PIN (SW " + sw_text(pin_ef->sw) + ")");
+    return outcome(kBasicInfoNotAvailable, "the card has no card-face PIN (SW " + apdu::sw_text(pin_ef->sw) + ")");
   }
   // The empty VERIFY costs no try (jpki.md §2.4): a locked PIN is never tried,
   // and the PIN armed for this holder is dropped, not left for the next card.
   auto status = channel.transmit({0x00, 0x20, 0x00, 0x80});
   if (!status) return failed(status.error());
-  if (status->sw == apdu::kSwPinBlocked || tries_left(status->sw) == 0) {
+  if (status->sw == apdu::kSwPinBlocked || apdu::pin_tries_left(status->sw) == 0) {
     pins.discard(o.reader, PinPurpose::basic_info);
     return locked();
   }
@@ -130,18 +120,19 @@ BasicInfoRead read_basic_four(CardChannel& channel, PinSource& pins, const Basic
   auto verified = channel.transmit(verify);
   OPENSSL_cleanse(verify.data(), verify.size());
   if (!verified) return failed(verified.error());
-  if (verified->sw == apdu::kSwPinBlocked || tries_left(verified->sw) == 0) return locked();
-  if (const int left = tries_left(verified->sw); left > 0) {
+  if (verified->sw == apdu::kSwPinBlocked || apdu::pin_tries_left(verified->sw) == 0) return locked();
+  if (const int left = apdu::pin_tries_left(verified->sw); left > 0) {
     return outcome(kBasicInfoPinWrong, "wrong card-face PIN; " + std::to_string(left) +
                                            (left == 1 ? " try" : " tries") + " left before it locks");
   }
   if (!verified->ok()) {
-    return outcome(kBasicInfoReadFailed, "the card refused the card-face PIN (SW " + sw_text(verified->sw) + ")");
+    return outcome(kBasicInfoReadFailed, "the card refused the card-face PIN (SW " + apdu::sw_text(verified->sw) + ")");
   }
 
   auto ef = channel.transmit(apdu::select_ef(kEfBasicFour));
   if (!ef) return failed(ef.error());
-  if (!ef->ok()) return outcome(kBasicInfoReadFailed, "the card has no basic four file (SW " + sw_text(ef->sw) + ")");
+  if (!ef->ok())
+    return outcome(kBasicInfoReadFailed, "the card has no basic four file (SW " + apdu::sw_text(ef->sw) + ")");
   WipedBytes file;
   if (auto r = read_file(channel, file); !r) return failed(r.error());
   auto four = std::make_shared<BasicFour>();

@@ -35,12 +35,6 @@ bool next_element(const apdu::Bytes& d, std::size_t pos, std::size_t end, Elemen
   return e.length <= end - std::min(end, e.value_pos) && e.value_pos <= end;
 }
 
-std::string sw_text(std::uint16_t sw) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04X", sw);
-  return buf;
-}
-
 }  // namespace
 
 bool find_free_area_id(const apdu::Bytes& data, const apdu::Bytes& tag, apdu::Bytes& value) {
@@ -73,10 +67,11 @@ bool find_free_area_id(const apdu::Bytes& data, const apdu::Bytes& tag, apdu::By
 Result<CardIdentity> FreeAreaIdentifier::identify(CardChannel& channel) {
   auto sel = channel.transmit(apdu::select_aid(options_.aid));
   if (!sel) return sel.error();
-  if (!sel->ok()) return Error{kNotThisCard, "no free-area application (SW " + sw_text(sel->sw) + ")"};
+  if (!sel->ok()) return Error{kNotThisCard, "no free-area application (SW " + apdu::sw_text(sel->sw) + ")"};
   auto ef = channel.transmit(apdu::select_ef(options_.ef));
   if (!ef) return ef.error();
-  if (!ef->ok()) return Error{"freearea_missing", "the card's free area has no ID file (SW " + sw_text(ef->sw) + ")"};
+  if (!ef->ok())
+    return Error{"freearea_missing", "the card's free area has no ID file (SW " + apdu::sw_text(ef->sw) + ")"};
 
   apdu::Bytes data;
   std::size_t want = kChunk;

@@ -18,12 +18,6 @@ constexpr std::size_t kMaxExtendedLe = 0xFFFF;
 // this mean a malformed file, not a long issuer.
 constexpr int kMaxPrefixReads = 8;
 
-std::string sw_text(std::uint16_t sw) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04X", sw);
-  return buf;
-}
-
 Error malformed(der::Status s) {
   return Error{kReadFailed, std::string("the card's certificate could not be read: ") + der::to_string(s)};
 }
@@ -33,7 +27,7 @@ Error malformed(der::Status s) {
 Result<bool> select_ap(CardChannel& channel) {
   auto r = channel.transmit(apdu::select_aid(apdu::kJpkiAid));
   if (!r) return r.error();
-  if (!r->ok()) return Error{kNotThisCard, "no JPKI application (SW " + sw_text(r->sw) + ")"};
+  if (!r->ok()) return Error{kNotThisCard, "no JPKI application (SW " + apdu::sw_text(r->sw) + ")"};
   return true;
 }
 
@@ -44,11 +38,12 @@ Result<Bytes> read_head(CardChannel& channel) {
   // Some cards refuse the short-EF-identifier form: SELECT the EF instead.
   auto sel = channel.transmit(apdu::select_ef(apdu::kEfAuthCert));
   if (!sel) return sel.error();
-  if (!sel->ok()) return Error{kReadFailed, "the card has no authentication certificate (SW " + sw_text(sel->sw) + ")"};
+  if (!sel->ok())
+    return Error{kReadFailed, "the card has no authentication certificate (SW " + apdu::sw_text(sel->sw) + ")"};
   auto rb = channel.transmit(apdu::read_binary(0, 0));
   if (!rb) return rb.error();
   if (!rb->ok() || rb->data.empty()) {
-    return Error{kReadFailed, "the card refused to read its certificate (SW " + sw_text(rb->sw) + ")"};
+    return Error{kReadFailed, "the card refused to read its certificate (SW " + apdu::sw_text(rb->sw) + ")"};
   }
   return std::move(rb->data);
 }
@@ -75,7 +70,8 @@ Result<bool> read_to(CardChannel& channel, Bytes& have, std::size_t want) {
       reselected = true;
       auto sel = channel.transmit(apdu::select_ef(apdu::kEfAuthCert));
       if (!sel) return sel.error();
-      if (!sel->ok()) return Error{kReadFailed, "the card lost its certificate file (SW " + sw_text(sel->sw) + ")"};
+      if (!sel->ok())
+        return Error{kReadFailed, "the card lost its certificate file (SW " + apdu::sw_text(sel->sw) + ")"};
       continue;
     }
     if (!r->ok() && command.size() == 7) {
@@ -83,7 +79,7 @@ Result<bool> read_to(CardChannel& channel, Bytes& have, std::size_t want) {
       continue;
     }
     if (!r->ok() || r->data.empty()) {
-      return Error{kReadFailed, "the card's certificate ended early (SW " + sw_text(r->sw) + ")"};
+      return Error{kReadFailed, "the card's certificate ended early (SW " + apdu::sw_text(r->sw) + ")"};
     }
     have.insert(have.end(), r->data.begin(), r->data.end());
   }

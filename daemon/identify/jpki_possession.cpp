@@ -25,17 +25,6 @@ Error locked() {
   return Error{"pin_locked", kLockedMessage};
 }
 
-std::string sw_text(std::uint16_t sw) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04X", sw);
-  return buf;
-}
-
-// 63Cx -> x; -1 for any other status word.
-int tries_left(std::uint16_t sw) {
-  return (sw & 0xFFF0) == apdu::kSwPinTriesMask ? static_cast<int>(sw & 0x0F) : -1;
-}
-
 // VERIFY `00 20 00 80 Lc PIN` (jpki.md §2.4); the command buffer is wiped after.
 Result<apdu::Response> verify_pin(CardChannel& channel, const SecretPin& pin) {
   Bytes command = apdu::command(0x00, 0x20, 0x00, 0x80, reinterpret_cast<const std::uint8_t*>(pin.digits().data()),
@@ -65,12 +54,12 @@ Result<bool> check_signature(X509* certificate, const unsigned char* digest, con
 Result<bool> prove_possession(CardChannel& channel, X509* certificate, PinSource& pins, const PossessionOptions& o) {
   auto sel = channel.transmit(apdu::select_ef(apdu::kEfAuthPin));
   if (!sel) return sel.error();
-  if (!sel->ok()) return Error{kReadFailed, "the card has no authentication PIN (SW " + sw_text(sel->sw) + ")"};
+  if (!sel->ok()) return Error{kReadFailed, "the card has no authentication PIN (SW " + apdu::sw_text(sel->sw) + ")"};
   // The empty VERIFY costs no try (jpki.md §7.6): a locked card is refused
   // before the holder is asked for a PIN.
   auto status = channel.transmit({0x00, 0x20, 0x00, 0x80});
   if (!status) return status.error();
-  if (status->sw == apdu::kSwPinBlocked || tries_left(status->sw) == 0) {
+  if (status->sw == apdu::kSwPinBlocked || apdu::pin_tries_left(status->sw) == 0) {
     pins.discard(o.reader, PinPurpose::auth);  // typed for this card, never to be tried on the next
     return locked();
   }
@@ -83,12 +72,13 @@ Result<bool> prove_possession(CardChannel& channel, X509* certificate, PinSource
   auto verified = verify_pin(channel, *pin);
   pin.reset();  // wiped: the PIN is not needed past VERIFY
   if (!verified) return verified.error();
-  if (verified->sw == apdu::kSwPinBlocked || tries_left(verified->sw) == 0) return locked();
-  if (const int left = tries_left(verified->sw); left > 0) {
+  if (verified->sw == apdu::kSwPinBlocked || apdu::pin_tries_left(verified->sw) == 0) return locked();
+  if (const int left = apdu::pin_tries_left(verified->sw); left > 0) {
     return Error{"pin_wrong", "wrong PIN; " + std::to_string(left) + (left == 1 ? " try" : " tries") +
                                   " left before the card locks"};
   }
-  if (!verified->ok()) return Error{"possession_failed", "the card refused the PIN (SW " + sw_text(verified->sw) + ")"};
+  if (!verified->ok())
+    return Error{"possession_failed", "the card refused the PIN (SW " + apdu::sw_text(verified->sw) + ")"};
 
   unsigned char challenge[kChallengeBytes];
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -97,7 +87,7 @@ Result<bool> prove_possession(CardChannel& channel, X509* certificate, PinSource
 
   auto key = channel.transmit(apdu::select_ef(apdu::kEfAuthKey));
   if (!key) return key.error();
-  if (!key->ok()) return Error{kReadFailed, "the card has no authentication key (SW " + sw_text(key->sw) + ")"};
+  if (!key->ok()) return Error{kReadFailed, "the card has no authentication key (SW " + apdu::sw_text(key->sw) + ")"};
   // COMPUTE DIGITAL SIGNATURE `80 2A 00 80 Lc DigestInfo 00` (jpki.md §2.5).
   std::uint8_t digest_info[sizeof kSha256DigestInfo + sizeof digest];
   std::copy(std::begin(kSha256DigestInfo), std::end(kSha256DigestInfo), digest_info);
@@ -106,7 +96,7 @@ Result<bool> prove_possession(CardChannel& channel, X509* certificate, PinSource
   auto signed_ = channel.transmit(command);
   if (!signed_) return signed_.error();
   if (!signed_->ok() || signed_->data.empty()) {
-    return Error{"possession_failed", "the card refused to sign (SW " + sw_text(signed_->sw) + ")"};
+    return Error{"possession_failed", "the card refused to sign (SW " + apdu::sw_text(signed_->sw) + ")"};
   }
   return check_signature(certificate, digest, signed_->data);
 }
