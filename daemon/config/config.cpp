@@ -6,12 +6,13 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "config/toml_reader.hpp"
+#include "core/text_checks.hpp"
 
 #ifndef KAZASU_DEFAULT_PLUGIN_DIR
 #define KAZASU_DEFAULT_PLUGIN_DIR "/usr/lib/kazasu/plugins"
@@ -45,16 +46,25 @@ std::string join_errors(const std::vector<ConfigError>& errors) {
 
 // Names that become MQTT topic segments must not contain '/', '+' or '#'.
 bool topic_safe(const std::string& s) {
-  static const std::regex re("^[A-Za-z0-9_-]{1,64}$");
-  return std::regex_match(s, re);
+  return text::is_topic_safe(s);
 }
 bool plugin_name_ok(const std::string& s) {
-  static const std::regex re("^[a-z][a-z0-9_]{0,63}$");
-  return std::regex_match(s, re);
+  return text::is_identifier(s);
 }
 bool hex_ok(const std::string& s) {
-  static const std::regex re("^([0-9A-Fa-f]{2})+$");
-  return std::regex_match(s, re);
+  return text::is_hex_bytes(s, 4096);
+}
+
+// scheme://rest, with no space in rest: the URIs Paho takes.
+bool broker_uri_ok(std::string_view v) {
+  constexpr std::string_view kSchemes[] = {"tcp://", "ssl://", "mqtt://", "mqtts://", "ws://", "wss://"};
+  if (v.size() > 2048) return false;
+  for (auto scheme : kSchemes) {
+    if (v.substr(0, scheme.size()) != scheme) continue;
+    const auto rest = v.substr(scheme.size());
+    return !rest.empty() && rest.find(' ') == std::string_view::npos;
+  }
+  return false;
 }
 
 // Topic segments under the station root that belong to the daemon itself.
@@ -124,6 +134,7 @@ void read_station(TomlReader& r, const toml::table& root, const fs::path& base, 
   s.data_dir = resolve(base, r.string(*t, "station", "data_dir", line, false).value_or("/var/lib/kazasu"));
   s.secret_file =
       resolve(base, r.string(*t, "station", "secret_file", line, false).value_or("/etc/kazasu/site.secret"));
+  s.secret_file_line = t->get("secret_file") != nullptr ? TomlReader::line_of(*t->get("secret_file")) : line;
   s.control_socket =
       resolve(base, r.string(*t, "station", "control_socket", line, false).value_or("/run/kazasu/control.sock"));
   s.plugin_dir =
@@ -199,8 +210,7 @@ void read_mqtt(TomlReader& r, const toml::table& root, const fs::path& base, Con
       read_credentials(r, TomlReader::line_of(*t->get("credentials_file")), cfg.mqtt);
     }
     if (auto v = r.string(*t, "mqtt", "uri", line, false)) {
-      static const std::regex re("^(tcp|ssl|mqtt|mqtts|ws|wss)://[^ ]+$");
-      if (std::regex_match(*v, re)) {
+      if (broker_uri_ok(*v)) {
         cfg.mqtt.uri = *v;
       } else {
         r.error(TomlReader::line_of(*t->get("uri")), "mqtt.uri",
@@ -224,6 +234,13 @@ void read_outbox(TomlReader& r, const toml::table& root, Config& cfg) {
   r.unknown_keys(*t, "outbox", {"cap", "alarm_percent"});
   if (auto v = r.integer(*t, "outbox", "cap", 1, 1'000'000'000)) cfg.outbox.cap = *v;
   if (auto v = r.integer(*t, "outbox", "alarm_percent", 1, 100)) cfg.outbox.alarm_percent = static_cast<int>(*v);
+}
+
+void read_storage(TomlReader& r, const toml::table& root, Config& cfg) {
+  const toml::table* t = r.table(root, "", "storage");
+  if (t == nullptr) return;
+  r.unknown_keys(*t, "storage", {"alarm_free_mb"});
+  if (auto v = r.integer(*t, "storage", "alarm_free_mb", 0, 1'000'000)) cfg.storage.alarm_free_mb = *v;
 }
 
 void read_plugins(TomlReader& r, const toml::table& root, Config& cfg) {
@@ -468,27 +485,39 @@ fs::path default_plugin_dir() {
 }
 
 Config load_config(const fs::path& file) {
+  std::vector<ConfigError> errors;
+  Config cfg = load_config(file, errors);
+  if (!errors.empty()) throw ConfigException(std::move(errors));
+  return cfg;
+}
+
+Config load_config(const fs::path& file, std::vector<ConfigError>& errors) {
   const std::string name = file.string();
+  Config cfg;
+  cfg.file = file;
   {
     std::ifstream probe(file);
-    if (!probe) throw ConfigException({ConfigError{name, 0, "", std::string("cannot open: ") + std::strerror(errno)}});
+    if (!probe) {
+      errors.push_back(ConfigError{name, 0, "", std::string("cannot open: ") + std::strerror(errno)});
+      return cfg;
+    }
   }
   toml::table root;
   try {
     root = toml::parse_file(name);
   } catch (const toml::parse_error& e) {
-    throw ConfigException(
-        {ConfigError{name, static_cast<int>(e.source().begin.line), "", std::string(e.description())}});
+    errors.push_back(ConfigError{name, static_cast<int>(e.source().begin.line), "", std::string(e.description())});
+    return cfg;
   }
 
   TomlReader r(name);
-  Config cfg;
-  cfg.file = file;
-  r.unknown_keys(root, "", {"station", "mqtt", "outbox", "plugins", "readers", "sim", "diagnostics", "identify"});
+  r.unknown_keys(root, "",
+                 {"station", "mqtt", "outbox", "plugins", "readers", "sim", "diagnostics", "identify", "storage"});
   const fs::path base = fs::absolute(file).parent_path();
   read_station(r, root, base, cfg);
   read_mqtt(r, root, base, cfg);
   read_outbox(r, root, cfg);
+  read_storage(r, root, cfg);
   read_plugins(r, root, cfg);
   read_identify(r, root, base, cfg);
   read_readers(r, root, cfg);
@@ -507,12 +536,10 @@ Config load_config(const fs::path& file) {
       cfg.stage_log = resolve(base, *s);
     }
   }
-  if (!r.errors().empty()) {
-    auto errors = std::move(r.errors());
-    std::stable_sort(errors.begin(), errors.end(),
-                     [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
-    throw ConfigException(std::move(errors));
-  }
+  auto& found = r.errors();
+  std::stable_sort(found.begin(), found.end(),
+                   [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
+  errors.insert(errors.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
   return cfg;
 }
 

@@ -37,6 +37,7 @@ struct StationConfig {
   std::string name;
   std::filesystem::path data_dir;
   std::filesystem::path secret_file;
+  int secret_file_line = 0;  // line of secret_file, or of [station] when it is defaulted
   std::filesystem::path control_socket;
   std::filesystem::path plugin_dir;
   log::Level log_level = log::Level::info;
@@ -61,6 +62,11 @@ struct MqttConfig {
 struct OutboxConfig {
   int64_t cap = 100000;  // pending outcomes across all outboxes
   int alarm_percent = 80;
+};
+
+/** [storage]: the data directory's disk. */
+struct StorageConfig {
+  int64_t alarm_free_mb = 256;  // daemon/alarm storage_low below this much free space; 0: off
 };
 
 struct PluginConfig {
@@ -114,6 +120,7 @@ struct Config {
   StationConfig station;
   MqttConfig mqtt;
   OutboxConfig outbox;
+  StorageConfig storage;
   std::vector<PluginConfig> plugins;
   std::vector<ReaderConfig> readers;
   IdentifyConfig identify;
@@ -124,6 +131,13 @@ struct Config {
 
 /** Reads and validates a config file; throws ConfigException listing every problem. */
 Config load_config(const std::filesystem::path& file);
+
+/**
+ * The same, without throwing for problems in the file: they are appended to
+ * `errors` (sorted by line) and the Config holds what could be read, so
+ * `--check-config` can go on to check plugin settings and the secret.
+ */
+Config load_config(const std::filesystem::path& file, std::vector<ConfigError>& errors);
 
 /** The plugin directory compiled in (install prefix), used when the config names none. */
 std::filesystem::path default_plugin_dir();

@@ -4,10 +4,32 @@
 #include <cstdio>
 #include <mutex>
 
+#include "core/log_limiter.hpp"
+
 namespace kazasu::log {
 namespace {
 std::atomic<Level> g_level{Level::info};
 std::mutex g_write_mutex;
+// Guarded by g_write_mutex.
+LineLimiter g_limiter(50, std::chrono::seconds(10), 1024);
+
+void write_locked(int level, std::string_view line) {
+  std::string out;
+  out.reserve(line.size() + 4);
+  out.push_back('<');
+  out.push_back(static_cast<char>('0' + level));
+  out.push_back('>');
+  out += line;
+  out += '\n';
+  std::fwrite(out.data(), 1, out.size(), stderr);
+  std::fflush(stderr);
+}
+
+void report_suppressed(const LineLimiter::Suppressed& s) {
+  std::string line = "log lines suppressed";
+  detail::append_fields(line, "sentence", s.sentence, "count", s.count);
+  write_locked(s.level, line);
+}
 }  // namespace
 
 void set_level(Level l) {
@@ -35,35 +57,49 @@ bool parse_level(std::string_view text, Level& out) {
   return false;
 }
 
-void write(Level l, std::string_view line) {
-  std::string out;
-  out.reserve(line.size() + 4);
-  out.push_back('<');
-  out.push_back(static_cast<char>('0' + static_cast<int>(l)));
-  out.push_back('>');
-  out += line;
-  out += '\n';
-  // One write per line so lines from several threads never interleave.
+void write(Level l, std::string_view sentence, std::string_view line) {
+  // One write per line, under one lock, so lines from several threads never interleave.
   std::lock_guard lock(g_write_mutex);
-  std::fwrite(out.data(), 1, out.size(), stderr);
-  std::fflush(stderr);
+  if (!g_limiter.admit(sentence, static_cast<int>(l), LineLimiter::Clock::now(), report_suppressed)) return;
+  write_locked(static_cast<int>(l), line);
+}
+
+void flush_suppressed() {
+  std::lock_guard lock(g_write_mutex);
+  g_limiter.sweep(LineLimiter::Clock::now(), report_suppressed);
 }
 
 namespace detail {
 void append_value(std::string& out, std::string_view value) {
-  const bool needs_quotes = value.empty() || value.find_first_of(" \"=\t\n") != std::string_view::npos;
+  bool needs_quotes = value.empty();
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || u < 0x20 || u == 0x7f) {
+      needs_quotes = true;
+      break;
+    }
+  }
   if (!needs_quotes) {
     out += value;
     return;
   }
+  // Control bytes are escaped so a value from outside cannot forge a line.
+  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
       out += "\\n";
-      continue;
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    } else {
+      out += c;
     }
-    out += c;
   }
   out += '"';
 }

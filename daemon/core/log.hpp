@@ -2,6 +2,8 @@
 // key=value fields after a short sentence:
 //   <6>tap identified reader=counter-1 plugin=library ms=3.1
 // Never pass a token, secret, serial, UID, PIN, name or address as a field.
+// A sentence repeated more than 50 times in 10 s is suppressed for the rest
+// of that window and its count written afterwards.
 #pragma once
 
 #include <sstream>
@@ -16,7 +18,13 @@ void set_level(Level level);
 Level level();
 bool parse_level(std::string_view text, Level& out);
 bool enabled(Level level);
-void write(Level level, std::string_view line);
+/** Writes one line; repeated sentences are rate-limited (core/log_limiter.hpp). */
+void write(Level level, std::string_view sentence, std::string_view line);
+inline void write(Level level, std::string_view line) {
+  write(level, line, line);
+}
+/** Writes the counts of lines suppressed in windows that have ended; called every second. */
+void flush_suppressed();
 
 namespace detail {
 void append_value(std::string& out, std::string_view value);
@@ -51,7 +59,7 @@ void emit(Level lvl, std::string_view message, const Fields&... fields) {
   if (!enabled(lvl)) return;
   std::string line(message);
   detail::append_fields(line, fields...);
-  write(lvl, line);
+  write(lvl, message, line);
 }
 
 template <class... F>

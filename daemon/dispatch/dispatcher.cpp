@@ -82,11 +82,24 @@ void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRe
     timer->cancel();
     --in_flight_;
     if (result.ok) {
+      storage_.commit_succeeded();
       for (auto& o : result.committed) publisher_.enqueue(std::move(o));
       return;
     }
     if (result.reason == "timeout") return;  // already reported by the deadline
     plugin.count_error();
+    if (result.reason == kStorageUnavailable) {
+      storage_.commit_failed(result.message);
+      log::error("tap not recorded: the disk refused the plugin's commit", "plugin", plugin.name(), "id", tap.id,
+                 "detail", result.message);
+      publish_daemon_outcome(
+          tap, plugin.name(), "error",
+          {{"reason", kStorageUnavailable},
+           {"message", "the tap was not recorded: kazasud cannot write to its data directory (" + result.message +
+                           "); ask the resident to tap again once staff have freed space"},
+           {"status", tap.status}});
+      return;
+    }
     log::error("plugin failed a tap", "plugin", plugin.name(), "id", tap.id, "reason", result.reason, "detail",
                result.message);
     publish_daemon_outcome(tap, plugin.name(), "error",
@@ -105,8 +118,13 @@ void Dispatcher::publish_daemon_outcome(const Tap& tap, const std::string& plugi
     Outgoing o = daemon_outbox_.add(tap.id, topic, payload, times, clock::now_unix_ms());
     o.times.committed_ns = clock::monotonic_ns();
     publisher_.enqueue(std::move(o));
+    storage_.commit_succeeded();
   } catch (const std::exception& e) {
-    log::error("daemon outbox append failed; outcome lost", "id", tap.id, "topic", topic, "error", e.what());
+    if (sqlite::is_storage_failure(e)) storage_.commit_failed(e.what());
+    // The outcome still goes out, from memory: staff must learn of the tap now.
+    log::error("daemon outbox append failed; outcome sent from memory only", "id", tap.id, "topic", topic, "error",
+               e.what());
+    publisher_.enqueue_volatile(Outgoing{nullptr, 0, tap.id, topic, payload, times});
   }
 }
 

@@ -2,6 +2,9 @@
 // reader, each on its own strand, with a purpose-bound token and a time
 // budget. Committed outcomes go to the publisher; a plugin that fails, throws
 // or overruns its budget yields an `error` outcome from the daemon's outbox.
+// When the disk refuses the commit, the `error` outcome (reason
+// storage_unavailable) goes out from memory if the daemon's outbox cannot
+// take it either: the tap is not recorded, but nobody is left unaware.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -14,6 +17,7 @@
 #include "mqtt/publisher.hpp"
 #include "mqtt/topics.hpp"
 #include "outbox/daemon_outbox.hpp"
+#include "outbox/storage_health.hpp"
 #include "readers/reader_driver.hpp"
 
 namespace kazasu {
@@ -21,8 +25,14 @@ namespace kazasu {
 class Dispatcher {
  public:
   Dispatcher(boost::asio::io_context& io, PluginHost& plugins, const TokenKey& key, DaemonOutbox& daemon_outbox,
-             Publisher& publisher, const Topics& topics)
-      : io_(io), plugins_(plugins), key_(key), daemon_outbox_(daemon_outbox), publisher_(publisher), topics_(topics) {}
+             Publisher& publisher, const Topics& topics, StorageHealth& storage)
+      : io_(io),
+        plugins_(plugins),
+        key_(key),
+        daemon_outbox_(daemon_outbox),
+        publisher_(publisher),
+        topics_(topics),
+        storage_(storage) {}
 
   /** Handles one read on the io thread; returns the new tap's id. */
   std::string on_read(const ReaderConfig& reader, CardRead read);
@@ -41,6 +51,7 @@ class Dispatcher {
   DaemonOutbox& daemon_outbox_;
   Publisher& publisher_;
   const Topics& topics_;
+  StorageHealth& storage_;
   size_t in_flight_ = 0;
 };
 

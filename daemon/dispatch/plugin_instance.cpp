@@ -1,11 +1,12 @@
 #include "dispatch/plugin_instance.hpp"
 
 #include <boost/asio/post.hpp>
-#include <regex>
+#include <cstring>
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
+#include "core/text_checks.hpp"
 #include "mqtt/envelope.hpp"
 #include "outbox/outbox.hpp"
 
@@ -14,6 +15,14 @@ struct kazasu_context {
 };
 
 namespace kazasu {
+namespace {
+PluginResult failure(const std::exception& e, const char* what) {
+  PluginResult r;
+  r.reason = sqlite::is_storage_failure(e) ? kStorageUnavailable : "plugin_error";
+  r.message = std::string(what) + e.what();
+  return r;
+}
+}  // namespace
 
 const kazasu_host PluginInstance::kHost = {
     sizeof(kazasu_host),
@@ -146,8 +155,7 @@ void PluginInstance::drain() {
   } catch (const std::exception& e) {
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].run->claim(TapRun::finished);
-      results[i].reason = "plugin_error";
-      results[i].message = std::string("cannot begin a transaction: ") + e.what();
+      results[i] = failure(e, "cannot begin a transaction: ");
     }
   }
   if (in_transaction) {
@@ -165,9 +173,7 @@ void PluginInstance::drain() {
       }
       for (auto& r : results) {
         if (!r.ok) continue;
-        r = PluginResult{};
-        r.reason = "plugin_error";
-        r.message = std::string("commit failed: ") + e.what();
+        r = failure(e, "commit failed: ");
       }
     }
   }
@@ -200,9 +206,7 @@ PluginResult PluginInstance::run_job(Job& job) {
     db_.exec("SAVEPOINT kazasu_job");
   } catch (const std::exception& e) {
     job.run->claim(TapRun::finished);
-    result.reason = "plugin_error";
-    result.message = std::string("cannot open a savepoint: ") + e.what();
-    return result;
+    return failure(e, "cannot open a savepoint: ");
   }
 
   kazasu_status rc = KAZASU_ERROR;
@@ -245,9 +249,7 @@ PluginResult PluginInstance::run_job(Job& job) {
   try {
     db_.exec(ok ? "RELEASE kazasu_job" : "ROLLBACK TO kazasu_job; RELEASE kazasu_job");
   } catch (const std::exception& e) {
-    result.reason = "plugin_error";
-    result.message = std::string("savepoint failed: ") + e.what();
-    return result;
+    return failure(e, "savepoint failed: ");
   }
   if (ok) {
     for (auto& o : current.published) o.times.plugins_done_ns = done_ns;
@@ -262,6 +264,10 @@ PluginResult PluginInstance::run_job(Job& job) {
   } else if (current.reply_error) {
     result.reason = current.reply_error->first;
     result.message = current.reply_error->second;
+  } else if (sqlite::is_storage_error(sqlite3_extended_errcode(db_.handle()))) {
+    // The plugin's own write hit the disk's limits (its last SQLite call failed so).
+    result.reason = kStorageUnavailable;
+    result.message = std::string("the plugin could not write to its database: ") + sqlite3_errmsg(db_.handle());
   } else {
     result.reason = "plugin_error";
     result.message = "the plugin reported an error";
@@ -291,10 +297,9 @@ kazasu_status PluginInstance::publish_outcome(kazasu_context* ctx, const char* e
     log::warning("publish refused: outside a tap or command", "plugin", self.cfg_.name);
     return KAZASU_NOT_ALLOWED;
   }
-  static const std::regex kEvent("^[a-z0-9_]{1,64}$");
-  if (event == nullptr || !std::regex_match(event, kEvent) || std::string_view(event) == "cmd" ||
-      std::string_view(event) == "error") {
-    log::warning("publish refused: bad event name", "plugin", self.cfg_.name, "event", event != nullptr ? event : "");
+  const std::string_view ev = event != nullptr ? std::string_view(event, ::strnlen(event, 65)) : std::string_view();
+  if (!text::is_token(ev) || ev == "cmd" || ev == "error") {
+    log::warning("publish refused: bad event name", "plugin", self.cfg_.name, "event", ev);
     return KAZASU_INVALID;
   }
   auto fields = nlohmann::json::parse(fields_json != nullptr ? fields_json : "", nullptr, false);
@@ -372,8 +377,8 @@ kazasu_status PluginInstance::host_reply(kazasu_context* ctx, const char* result
 kazasu_status PluginInstance::host_reply_error(kazasu_context* ctx, const char* code, const char* message) {
   PluginInstance& self = *ctx->self;
   if (self.current_ == nullptr || !self.current_->is_command) return KAZASU_NOT_ALLOWED;
-  static const std::regex kCode("^[a-z0-9_]{1,64}$");
-  const std::string c = (code != nullptr && std::regex_match(code, kCode)) ? code : "plugin_error";
+  const std::string_view cv = code != nullptr ? std::string_view(code, ::strnlen(code, 65)) : std::string_view();
+  const std::string c = text::is_token(cv) ? std::string(cv) : "plugin_error";
   self.current_->reply_error = {c, message != nullptr ? message : ""};
   return KAZASU_OK;
 }

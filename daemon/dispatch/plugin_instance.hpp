@@ -42,10 +42,13 @@ struct TapRun {
   }
 };
 
+/** The reason of a result whose transaction failed because the disk did (full, I/O error). */
+inline constexpr const char* kStorageUnavailable = "storage_unavailable";
+
 /** What a plugin made of one tap or command, delivered on the io thread. */
 struct PluginResult {
   bool ok = false;
-  std::string reason;  // when !ok: "plugin_error", "timeout", or a command's error code
+  std::string reason;  // when !ok: "plugin_error", "timeout", "storage_unavailable", or a command's error code
   std::string message;
   std::vector<Outgoing> committed;  // outbox rows now durable, in publish order
   std::string reply_json = "{}";    // commands: the `result` when ok

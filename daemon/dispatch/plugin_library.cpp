@@ -2,7 +2,9 @@
 
 #include <array>
 #include <cstddef>
-#include <regex>
+#include <cstring>
+
+#include "core/text_checks.hpp"
 
 namespace kazasu {
 
@@ -40,8 +42,8 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
     return Error{"abi_mismatch", path.string() + " has a descriptor of " + std::to_string(desc->struct_size) +
                                      " bytes; ABI " + host_abi + " needs at least " + std::to_string(kMinSize)};
   }
-  static const std::regex kName("^[a-z][a-z0-9_]{0,63}$");
-  if (desc->name == nullptr || !std::regex_match(desc->name, kName)) {
+  // Bounded: a descriptor's name is bytes from a library we did not build.
+  if (desc->name == nullptr || !text::is_identifier(std::string_view(desc->name, ::strnlen(desc->name, 65)))) {
     return Error{"bad_descriptor", path.string() + " declares an invalid plugin name"};
   }
   if (desc->create == nullptr || desc->destroy == nullptr || desc->on_tap == nullptr) {

@@ -1,22 +1,75 @@
 #include "mqtt/commands.hpp"
 
 #include <boost/asio/steady_timer.hpp>
-#include <regex>
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
+#include "core/text_checks.hpp"
 
 namespace kazasu {
 
+std::optional<CommandTopic> CommandRouter::parse_topic(std::string_view topic, std::string_view root) {
+  // Cheap, bounded checks before anything is copied: the whole length first,
+  // then one pass over the bytes of each segment.
+  if (topic.size() > root.size() + kMaxTopicTail || topic.substr(0, root.size()) != root) return std::nullopt;
+  const std::string_view tail = topic.substr(root.size());
+  const size_t first = tail.find('/');
+  if (first == std::string_view::npos) return std::nullopt;
+  constexpr std::string_view kCmd = "/cmd/";
+  if (tail.substr(first, kCmd.size()) != kCmd) return std::nullopt;
+  const std::string_view plugin = tail.substr(0, first);
+  const std::string_view name = tail.substr(first + kCmd.size());
+  // `+/cmd/+` only matches one segment each, but a broker is outside input too.
+  if (plugin.empty() || name.empty() || name.find('/') != std::string_view::npos) return std::nullopt;
+  if (plugin.size() > kMaxSegment || name.size() > kMaxSegment) return std::nullopt;
+  return CommandTopic{std::string(plugin), std::string(name)};
+}
+
+void CommandRouter::handle_message(const mqtt::const_message_ptr& msg) {
+  // Sizes first, from Paho's own buffers, so nothing oversized is copied.
+  const std::string& topic = msg->get_topic();
+  if (topic.size() > topics_.root().size() + kMaxTopicTail) {
+    log::warning("command dropped: malformed topic", "topic_bytes", topic.size(), "topic_start",
+                 std::string_view(topic).substr(0, 96));
+    return;
+  }
+  InboundCommand c;
+  c.topic = topic;
+  const auto& payload = msg->get_payload_ref();
+  c.payload_bytes = payload.size();
+  if (c.payload_bytes <= max_payload_bytes_) c.payload.assign(payload.data(), payload.size());
+  const auto& props = msg->get_properties();
+  if (props.contains(mqtt::property::RESPONSE_TOPIC)) {
+    auto rt = mqtt::get<std::string>(props, mqtt::property::RESPONSE_TOPIC);
+    if (rt.size() > kMaxResponseTopic) {
+      log::warning("command dropped: its response topic is too long", "bytes", rt.size());
+      return;
+    }
+    c.response_topic = std::move(rt);
+  }
+  if (props.contains(mqtt::property::CORRELATION_DATA)) {
+    auto cd = mqtt::get<mqtt::binary>(props, mqtt::property::CORRELATION_DATA);
+    if (cd.size() > kMaxCorrelationData) {
+      log::warning("command dropped: its correlation data is too long", "bytes", cd.size());
+      return;
+    }
+    c.correlation_data = std::move(cd);
+  }
+  handle(c);
+}
+
 void CommandRouter::handle(const InboundCommand& cmd) {
-  // topic = root + plugin + "/cmd/" + name; the subscription guarantees the root.
-  static const std::regex kTail("^([^/]+)/cmd/([^/]+)$");
-  std::smatch m;
-  const std::string tail = cmd.topic.substr(topics_.root().size());
-  if (!std::regex_match(tail, m, kTail)) return;
-  const std::string plugin = m[1];
-  const std::string name = m[2];
+  auto parsed = parse_topic(cmd.topic, topics_.root());
+  if (!parsed) {
+    // No reply: a topic this malformed names no plugin to answer for. The
+    // topic itself may be huge, so the log has its size and a short prefix.
+    log::warning("command dropped: malformed topic", "topic_bytes", cmd.topic.size(), "topic_start",
+                 cmd.topic.substr(0, 96));
+    return;
+  }
+  const std::string& plugin = parsed->plugin;
+  const std::string& name = parsed->name;
   const std::string id = new_tap_id(clock::now_unix_ms());
 
   if (cmd.response_topic.empty()) {
@@ -29,9 +82,9 @@ void CommandRouter::handle(const InboundCommand& cmd) {
                  "command", name, "response_topic", cmd.response_topic);
     return;
   }
-  if (cmd.payload.size() > max_payload_bytes_) {
+  if (cmd.payload_bytes > max_payload_bytes_) {
     reply(cmd, plugin, name, id, nullptr, "payload_too_large",
-          "the request has " + std::to_string(cmd.payload.size()) + " bytes; the limit is " +
+          "the request has " + std::to_string(cmd.payload_bytes) + " bytes; the limit is " +
               std::to_string(max_payload_bytes_));
     return;
   }
@@ -49,8 +102,7 @@ void CommandRouter::handle(const InboundCommand& cmd) {
     reply(cmd, plugin, name, id, nullptr, "unknown_plugin", "no plugin named \"" + plugin + "\" runs on this station");
     return;
   }
-  static const std::regex kName("^[a-z0-9_]{1,64}$");
-  if (!target->takes_commands() || !std::regex_match(name, kName)) {
+  if (!target->takes_commands() || !text::is_token(name)) {
     reply(cmd, plugin, name, id, nullptr, "unknown_command", "plugin " + plugin + " has no command \"" + name + "\"");
     return;
   }

@@ -1,5 +1,6 @@
 #include "mqtt/publisher.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <random>
 
@@ -11,6 +12,12 @@ namespace {
 // reconnect resends little.
 constexpr size_t kWindow = 64;
 constexpr std::chrono::milliseconds kMaxBackoff{30000};
+
+int max_packet_bytes(const MqttConfig& cfg) {
+  constexpr size_t kHeadroom = size_t{64} * 1024;  // topic, properties, correlation data
+  const size_t bytes = std::max<size_t>(cfg.max_command_bytes * 4, size_t{256} * 1024) + kHeadroom;
+  return static_cast<int>(std::min<size_t>(bytes, size_t{256} * 1024 * 1024));
+}
 }  // namespace
 
 class Publisher::Listener : public mqtt::iaction_listener {
@@ -79,6 +86,11 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
       }
       Outgoing done = std::move(it->second);
       inflight_.erase(it);
+      if (!done.store) {
+        --volatile_held_;  // held in memory only: nothing to delete
+        pump();
+        return;
+      }
       if (on_acked) on_acked(done);
       pump();
     });
@@ -108,11 +120,15 @@ void Publisher::connect() {
   // A session that outlives a short disconnect keeps our command subscription,
   // so commands sent meanwhile are delivered when we are back.
   builder.clean_start(cfg_.session_expiry_s == 0);
+  mqtt::properties props;
   if (cfg_.session_expiry_s > 0) {
-    mqtt::properties props;
     props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, cfg_.session_expiry_s));
-    builder.properties(props);
   }
+  // The broker must not hand us a packet larger than this (MQTT v5 3.1.2.11.4):
+  // a command a little over max_command_bytes still reaches the router and gets
+  // its payload_too_large reply; a huge one is never read into memory here.
+  props.add(mqtt::property(mqtt::property::MAXIMUM_PACKET_SIZE, max_packet_bytes(cfg_)));
+  builder.properties(props);
   if (!cfg_.username.empty()) builder.user_name(cfg_.username).password(cfg_.password);
   if (!cfg_.ca_file.empty() || !cfg_.cert_file.empty()) {
     auto ssl = mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(true);
@@ -182,6 +198,20 @@ void Publisher::on_connection_lost(const std::string& cause) {
 void Publisher::enqueue(Outgoing msg) {
   unsent_.push_back(std::move(msg));
   pump();
+}
+
+bool Publisher::enqueue_volatile(Outgoing msg) {
+  msg.store.reset();
+  if (volatile_held_ >= kMaxVolatile) {
+    ++volatile_dropped_;
+    log::error("outcome dropped: too many held in memory while the disk refuses writes", "topic", msg.topic, "held",
+               volatile_held_);
+    return false;
+  }
+  ++volatile_held_;
+  unsent_.push_back(std::move(msg));
+  pump();
+  return true;
 }
 
 void Publisher::pump() {

@@ -38,6 +38,16 @@ class Publisher {
 
   /** Queues an outbox row; it goes out in queue order. */
   void enqueue(Outgoing msg);
+  /**
+   * Queues a message that has no outbox row (the disk refused it): held in
+   * memory only, at most kMaxVolatile at once, and lost if kazasud stops
+   * before the broker has it. Returns false, and drops it, when that many
+   * are already held.
+   */
+  bool enqueue_volatile(Outgoing msg);
+  static constexpr size_t kMaxVolatile = 1024;
+  [[nodiscard]] size_t volatile_held() const { return volatile_held_; }
+  [[nodiscard]] uint64_t volatile_dropped() const { return volatile_dropped_; }
   /** Sends a command reply now (QoS 1, not durable: the caller asks again if it is lost). */
   void send_reply(const std::string& topic, const std::string& payload, const std::string& correlation_data);
   /**
@@ -75,6 +85,8 @@ class Publisher {
   bool connecting_ = false;
   bool stopping_ = false;
   uint64_t next_local_id_ = 0;
+  size_t volatile_held_ = 0;
+  uint64_t volatile_dropped_ = 0;
   std::deque<Outgoing> unsent_;
   std::map<uint64_t, Outgoing> inflight_;  // ordered by send order
   std::map<uint64_t, Outgoing> retry_;     // failed sends, to go out first, in send order

@@ -3,9 +3,15 @@
 namespace kazasu::sqlite {
 namespace {
 [[noreturn]] void fail(sqlite3* db, std::string_view what) {
-  throw SqliteError(std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+  throw SqliteError(std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"),
+                    db != nullptr ? sqlite3_extended_errcode(db) : SQLITE_NOMEM);
 }
 }  // namespace
+
+bool is_storage_failure(const std::exception& e) {
+  const auto* s = dynamic_cast<const SqliteError*>(&e);
+  return s != nullptr && is_storage_error(s->code());
+}
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   sqlite3_stmt* s = nullptr;
@@ -76,7 +82,7 @@ void Database::exec(std::string_view sql) {
   if (sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
     std::string what = msg != nullptr ? msg : "unknown error";
     sqlite3_free(msg);
-    throw SqliteError(s.substr(0, 40) + ": " + what);
+    throw SqliteError(s.substr(0, 40) + ": " + what, sqlite3_extended_errcode(db_.get()));
   }
 }
 

@@ -15,8 +15,29 @@ namespace kazasu::sqlite {
 
 class SqliteError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit SqliteError(const std::string& what, int code = SQLITE_ERROR) : std::runtime_error(what), code_(code) {}
+  /** SQLite's extended result code. */
+  [[nodiscard]] int code() const { return code_; }
+
+ private:
+  int code_;
 };
+
+/**
+ * True for result codes that say the disk or the file system failed us (full,
+ * I/O error, read-only, cannot open) rather than the SQL or the data.
+ */
+inline bool is_storage_error(int code) {
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+      return true;
+    default:
+      return false;
+  }
+}
 
 class Statement {
  public:
@@ -38,6 +59,9 @@ class Statement {
   sqlite3* db_;
   std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
 };
+
+/** True when `e` is a SqliteError whose code is_storage_error(). */
+bool is_storage_failure(const std::exception& e);
 
 /** Durability per file: ledgers and outboxes use FULL (an fsync per commit). */
 enum class Sync { normal, full };

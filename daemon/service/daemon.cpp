@@ -24,9 +24,12 @@
 #include "mqtt/topics.hpp"
 #include "outbox/daemon_outbox.hpp"
 #include "outbox/outbox_alarm.hpp"
+#include "outbox/storage_health.hpp"
 #include "readers/reader_factory.hpp"
 #include "readers/sim_reader.hpp"
+#include "service/alarm_board.hpp"
 #include "service/control_socket.hpp"
+#include "service/data_dir.hpp"
 #include "service/notify.hpp"
 
 #ifndef KAZASU_VERSION
@@ -40,7 +43,8 @@ constexpr std::chrono::milliseconds kDrainBudget{500};
 constexpr std::chrono::milliseconds kDisconnectBudget{400};
 
 nlohmann::ordered_json status_payload(const std::string& boot_id, int64_t ts_ms, const std::string& state,
-                                      const Config& cfg, const PluginHost& plugins) {
+                                      const Config& cfg, const PluginHost& plugins,
+                                      const StorageHealth* storage = nullptr, const Publisher* publisher = nullptr) {
   nlohmann::ordered_json j;
   j["schema"] = "kazasu/v1/status";
   j["id"] = boot_id;
@@ -55,7 +59,22 @@ nlohmann::ordered_json status_payload(const std::string& boot_id, int64_t ts_ms,
   for (const auto& p : plugins.plugins()) j["plugins"].push_back({{"name", p->name()}, {"version", p->version()}});
   j["refused_plugins"] = nlohmann::json::array();
   for (const auto& r : plugins.refused()) j["refused_plugins"].push_back({{"name", r.name}, {"reason", r.reason}});
+  if (storage != nullptr && publisher != nullptr) {
+    j["storage"] = {{"state", to_string(storage->state())},
+                    {"free_bytes", storage->free_bytes()},
+                    {"alarm_free_bytes", storage->alarm_free_bytes()},
+                    {"held_in_memory", publisher->volatile_held()},
+                    {"dropped_from_memory", publisher->volatile_dropped()}};
+  }
   return j;
+}
+
+// A string field of a control request; a missing one is `fallback`, any other type a refusal.
+std::string string_field(const nlohmann::json& req, const char* key, const char* fallback = "") {
+  const auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return fallback;
+  if (!it->is_string()) throw ControlError("bad_field", std::string("\"") + key + "\" must be a string");
+  return it->get<std::string>();
 }
 
 // Outbox rows left by an earlier run, oldest tap first: ids are UUIDv7, so
@@ -73,6 +92,8 @@ std::vector<Outgoing> load_pending(const std::vector<std::shared_ptr<OutboxStore
 
 int run_daemon(const Config& cfg) {
   log::set_level(cfg.station.log_level);
+  // Before anything creates a file: ledgers readable by the service user only.
+  prepare_data_dir(cfg.station.data_dir);
   const TokenKey key = TokenKey::load(cfg.station.secret_file);
   const Topics topics(cfg.station.site, cfg.station.name);
   const int64_t boot_ms = clock::now_unix_ms();
@@ -113,6 +134,23 @@ int run_daemon(const Config& cfg) {
     });
   };
   arm_flush();
+  AlarmBoard alarms(publisher, topics, cfg);
+  // Readers' retained states as their drivers last reported them; while the
+  // disk refuses writes every reader shows it instead (reader_state()).
+  std::map<std::string, std::unique_ptr<ReaderDriver>> readers;
+  std::map<std::string, std::pair<ReaderState, std::string>> driver_states;
+  std::function<void(const std::string&)> publish_reader_state;
+  std::function<void()> publish_status;
+  StorageHealth storage(
+      io, cfg.station.data_dir, static_cast<uint64_t>(cfg.storage.alarm_free_mb) * 1024 * 1024,
+      [&daemon_outbox] { return daemon_outbox.probe(clock::now_unix_ms()); },
+      [&](StorageHealth::State state, const std::string& message) {
+        alarms.storage(state, storage.free_bytes(), message);
+        if (publish_status) publish_status();
+        if (publish_reader_state) {
+          for (const auto& [name, st] : driver_states) publish_reader_state(name);
+        }
+      });
   publisher.on_acked = [&stage_log, &flush_acked](const Outgoing& o) {
     o.store->acknowledged(o.seq);
     if (o.store->unflushed() >= 512) flush_acked();
@@ -125,7 +163,7 @@ int run_daemon(const Config& cfg) {
   if (!pending.empty()) log::notice("publishing outcomes left from the last run", "count", pending.size());
   for (const auto& o : pending) publisher.enqueue(o);
 
-  Dispatcher dispatcher(io, plugins, key, daemon_outbox, publisher, topics);
+  Dispatcher dispatcher(io, plugins, key, daemon_outbox, publisher, topics, storage);
 
   TimerService timers(io, plugins, publisher);
   if (cfg.settable_clock) {
@@ -134,17 +172,8 @@ int run_daemon(const Config& cfg) {
   }
 
   CommandRouter commands(io, plugins, publisher, topics, cfg.mqtt.max_command_bytes);
-  publisher.subscribe(commands.filter(), [&commands](const mqtt::const_message_ptr& msg) {
-    InboundCommand c{msg->get_topic(), msg->to_string(), {}, {}};
-    const auto& props = msg->get_properties();
-    if (props.contains(mqtt::property::RESPONSE_TOPIC)) {
-      c.response_topic = mqtt::get<std::string>(props, mqtt::property::RESPONSE_TOPIC);
-    }
-    if (props.contains(mqtt::property::CORRELATION_DATA)) {
-      c.correlation_data = mqtt::get<mqtt::binary>(props, mqtt::property::CORRELATION_DATA);
-    }
-    commands.handle(c);
-  });
+  publisher.subscribe(commands.filter(),
+                      [&commands](const mqtt::const_message_ptr& msg) { commands.handle_message(msg); });
 
   // The outbox cap is an alarm, not a limit: nothing is dropped, but staff and
   // the facility PC learn the backlog is growing (retained, so it is the first
@@ -152,29 +181,25 @@ int run_daemon(const Config& cfg) {
   OutboxAlarm alarm(
       io, cfg.outbox, [&] { return static_cast<int64_t>(publisher.queued()); },
       [&](const std::string& state, int64_t pending, const std::string& message) {
-        nlohmann::ordered_json j;
-        j["schema"] = "kazasu/v1/daemon/alarm";
-        j["id"] = new_tap_id(clock::now_unix_ms());
-        j["ts"] = clock::rfc3339(clock::now_unix_ms());
-        j["site"] = cfg.station.site;
-        j["station"] = cfg.station.name;
-        j["alarm"] = state;
-        j["pending"] = pending;
-        j["cap"] = cfg.outbox.cap;
-        j["message"] = message;
-        publisher.set_retained(topics.outcome("daemon", "alarm"), j.dump());
+        alarms.outbox(state, pending, message);
       });
 
   // PINs armed over the control socket for possession reads (docs/identify.md).
   ArmedPinSource pins(std::chrono::milliseconds(cfg.identify.pin_ttl_ms));
   const auto trust = load_trust_anchors(cfg.identify);
-  std::map<std::string, std::unique_ptr<ReaderDriver>> readers;
   std::map<std::string, const ReaderConfig*> reader_cfg;
   for (const auto& rc : cfg.readers) {
     reader_cfg[rc.name] = &rc;
     readers[rc.name] = make_reader_driver(io, rc, cfg, trust, pins);
   }
-  auto on_state = [&](const std::string& reader, ReaderState state, const std::string& detail) {
+  publish_reader_state = [&](const std::string& reader) {
+    auto [state, detail] = driver_states.at(reader);
+    if (storage.state() == StorageHealth::State::unavailable) {
+      state = ReaderState::error;
+      detail =
+          "storage unavailable: taps on this reader are not recorded until kazasud can write to its data "
+          "directory again";
+    }
     nlohmann::ordered_json j;
     j["schema"] = "kazasu/v1/readers";
     j["id"] = new_tap_id(clock::now_unix_ms());
@@ -186,53 +211,65 @@ int run_daemon(const Config& cfg) {
     publisher.set_retained(topics.reader(reader), j.dump());
     log::info("reader state", "reader", reader, "state", to_string(state));
   };
+  auto on_state = [&](const std::string& reader, ReaderState state, const std::string& detail) {
+    driver_states[reader] = {state, detail};
+    publish_reader_state(reader);
+  };
   for (auto& [name, driver] : readers) {
     const ReaderConfig& rc = *reader_cfg.at(name);
     driver->start([&dispatcher, &rc](CardRead read) { return dispatcher.on_read(rc, std::move(read)); }, on_state);
   }
 
-  publisher.set_retained(topics.status(), status_payload(boot_id, boot_ms, "online", cfg, plugins).dump());
+  publish_status = [&] {
+    publisher.set_retained(topics.status(),
+                           status_payload(boot_id, boot_ms, "online", cfg, plugins, &storage, &publisher).dump());
+  };
+  publish_status();
   publisher.start();
 
   ControlSocket control(io, cfg.station.control_socket, [&](const nlohmann::json& req) -> nlohmann::json {
     const std::string cmd = req["cmd"].get<std::string>();
     if (cmd == "tap") {
-      const std::string reader = req.value("reader", "");
-      const std::string card = req.value("card", "");
+      const std::string reader = string_field(req, "reader");
+      const std::string card = string_field(req, "card");
       auto it = readers.find(reader);
-      if (it == readers.end()) return {{"ok", false}, {"error", "no reader named \"" + reader + "\""}};
+      if (it == readers.end()) return control_refusal("unknown_reader", "no reader named \"" + reader + "\"");
       auto* sim = dynamic_cast<SimReader*>(it->second.get());
-      if (sim == nullptr) return {{"ok", false}, {"error", "reader " + reader + " is not a simulated reader"}};
+      if (sim == nullptr) return control_refusal("not_simulated", "reader " + reader + " is not a simulated reader");
       auto id = sim->tap(card);
-      if (!id) return {{"ok", false}, {"error", id.error().message}};
+      if (!id) return control_refusal(id.error().reason, id.error().message);
       return {{"ok", true}, {"id", id.value()}};
     }
     if (cmd == "pin") {
       // Never logged; the request's own copy dies with the request.
-      const std::string reader = req.value("reader", "");
-      std::string pin = req.value("pin", "");
-      const auto purpose = parse_pin_purpose(req.value("for", "auth"));
+      const std::string reader = string_field(req, "reader");
+      std::string pin = string_field(req, "pin");
+      const auto purpose = parse_pin_purpose(string_field(req, "for", "auth"));
+      std::string code;
       std::string error;
       if (readers.find(reader) == readers.end()) {
+        code = "unknown_reader";
         error = "no reader named \"" + reader + "\"";
       } else if (!purpose) {
+        code = "bad_field";
         error = "\"for\" is \"auth\" (the JPKI auth PIN) or \"basic_info\" (the card-face PIN)";
       } else if (!auth_pin_format_ok(pin)) {
+        code = "bad_pin_format";
         error = std::string(*purpose == PinPurpose::auth ? "the auth PIN" : "the card-face PIN") + " is 4 digits";
       }
       if (!error.empty()) {
         OPENSSL_cleanse(pin.data(), pin.size());
-        return {{"ok", false}, {"error", error}};
+        return control_refusal(code, error);
       }
       pins.arm(reader, *purpose, pin);
       return {{"ok", true}, {"for", to_string(*purpose)}, {"ttl_ms", cfg.identify.pin_ttl_ms}};
     }
     if (cmd == "clock") {
       if (!cfg.settable_clock)
-        return {{"ok", false}, {"error", "the clock is not settable ([diagnostics] settable_clock)"}};
+        return control_refusal("not_allowed", "the clock is not settable ([diagnostics] settable_clock)");
       int64_t at = 0;
-      if (!clock::parse_rfc3339(req.value("set", ""), at)) {
-        return {{"ok", false}, {"error", "expected \"set\": an RFC 3339 time such as 2027-04-01T00:00:00+09:00"}};
+      if (!clock::parse_rfc3339(string_field(req, "set"), at)) {
+        return control_refusal("bad_field", "expected \"set\": an RFC 3339 time such as 2027-04-01T00:00:00+09:00");
       }
       clock::set_offset_ms(0);
       clock::set_offset_ms(at - clock::now_unix_ms());
@@ -240,7 +277,7 @@ int run_daemon(const Config& cfg) {
       return {{"ok", true}, {"now", clock::rfc3339(clock::now_unix_ms())}};
     }
     if (cmd == "status") {
-      nlohmann::json j = status_payload(boot_id, boot_ms, "online", cfg, plugins);
+      nlohmann::json j = status_payload(boot_id, boot_ms, "online", cfg, plugins, &storage, &publisher);
       j["ok"] = true;
       j["mqtt"] = publisher.connected() ? "connected" : "disconnected";
       j["queued"] = publisher.queued();
@@ -252,7 +289,7 @@ int run_daemon(const Config& cfg) {
       }
       return j;
     }
-    return {{"ok", false}, {"error", "unknown command \"" + cmd + "\""}};
+    return control_refusal("unknown_command", "unknown command \"" + cmd.substr(0, 64) + "\"");
   });
 
   boost::asio::steady_timer watchdog(io);
@@ -266,6 +303,18 @@ int run_daemon(const Config& cfg) {
   };
   if (wd_period.count() > 0) kick();
 
+  // Counts of rate-limited log lines are written once their window has passed.
+  boost::asio::steady_timer log_sweep(io);
+  std::function<void()> sweep_logs = [&] {
+    log_sweep.expires_after(std::chrono::seconds(1));
+    log_sweep.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      log::flush_suppressed();
+      sweep_logs();
+    });
+  };
+  sweep_logs();
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   boost::asio::steady_timer drain(io);
   std::chrono::steady_clock::time_point drain_deadline;
@@ -277,6 +326,8 @@ int run_daemon(const Config& cfg) {
       }
       publisher.stop(status_payload(boot_id, clock::now_unix_ms(), "offline", cfg, plugins).dump(), kDisconnectBudget);
       flush_timer.cancel();
+      log_sweep.cancel();
+      storage.stop();
       timers.stop();
       io.stop();
       return;

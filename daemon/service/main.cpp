@@ -1,9 +1,11 @@
 // kazasud: command line and start-up. Exit codes: 0 ok, 1 start-up failure,
 // 2 bad configuration or usage.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "dispatch/plugin_host.hpp"
 #include "dispatch/plugin_library.hpp"
 #include "dispatch/plugin_settings.hpp"
+#include "identify/token_key.hpp"
 #include "service/daemon.hpp"
 
 #ifndef KAZASU_VERSION
@@ -24,33 +27,52 @@ constexpr const char* kDefaultConfig = "/etc/kazasu/kazasud.toml";
 
 void usage(std::ostream& out) {
   out << "usage: kazasud [--config FILE]\n"
-         "       kazasud --check-config FILE\n"
+         "       kazasud --check-config FILE [--user NAME]\n"
          "       kazasud --help-plugin NAME|PATH [--config FILE]\n"
          "       kazasud --version\n"
          "\n"
          "  --config FILE        run with this configuration (default "
       << kDefaultConfig
       << ")\n"
-         "  --check-config FILE  validate FILE and the plugins it names; exit 0 if valid, else 2\n"
+         "  --check-config FILE  validate FILE, the plugins it names and the site secret; exit 0 if\n"
+         "                       valid, else 2\n"
+         "  --user NAME          with --check-config: check that user NAME (e.g. kazasu, the service\n"
+         "                       user) can read the site secret (default: the user running the check)\n"
          "  --help-plugin NAME   print the settings a plugin declares\n";
 }
 
-int check_config(const std::string& file) {
-  try {
-    kazasu::Config cfg = kazasu::load_config(file);
-    std::vector<kazasu::ConfigError> errors;
-    std::vector<std::string> names;
-    for (auto& p : cfg.plugins) {
-      auto e = kazasu::check_plugin(cfg, p, names);
-      errors.insert(errors.end(), e.begin(), e.end());
+// Everything the start would refuse, in one run: core errors, the site
+// secret (the same checks TokenKey::load makes) and every plugin's settings,
+// sorted by line.
+int check_config(const std::string& file, const std::string& user) {
+  std::optional<kazasu::SecretReader> reader;
+  if (!user.empty()) {
+    reader = kazasu::SecretReader::lookup(user);
+    if (!reader) {
+      std::cerr << "kazasud: --user " << user << ": no such user\n";
+      return 2;
     }
-    if (!errors.empty()) throw kazasu::ConfigException(std::move(errors));
+  }
+  std::vector<kazasu::ConfigError> errors;
+  kazasu::Config cfg = kazasu::load_config(file, errors);
+  if (!cfg.station.secret_file.empty()) {
+    if (auto problem = kazasu::check_secret_file(cfg.station.secret_file, reader)) {
+      errors.push_back(kazasu::ConfigError{file, cfg.station.secret_file_line, "station.secret_file", *problem});
+    }
+  }
+  std::vector<std::string> names;
+  for (auto& p : cfg.plugins) {
+    auto e = kazasu::check_plugin(cfg, p, names);
+    errors.insert(errors.end(), e.begin(), e.end());
+  }
+  if (errors.empty()) {
     std::cout << file << ": ok\n";
     return 0;
-  } catch (const kazasu::ConfigException& e) {
-    for (const auto& err : e.errors()) std::cerr << err.str() << '\n';
-    return 2;
   }
+  std::stable_sort(errors.begin(), errors.end(),
+                   [](const kazasu::ConfigError& a, const kazasu::ConfigError& b) { return a.line < b.line; });
+  for (const auto& err : errors) std::cerr << err.str() << '\n';
+  return 2;
 }
 
 int help_plugin(const std::string& what, const std::string& config_file) {
@@ -84,6 +106,8 @@ int help_plugin(const std::string& what, const std::string& config_file) {
 
 int main(int argc, char** argv) {
   std::string config_file;
+  std::string check_config_file;
+  std::string user;
   std::string help_plugin_name;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -102,8 +126,11 @@ int main(int argc, char** argv) {
       usage(std::cout);
       return 0;
     }
-    if (arg == "--check-config") return check_config(next());
-    if (arg == "--config") {
+    if (arg == "--check-config") {
+      check_config_file = next();
+    } else if (arg == "--user") {
+      user = next();
+    } else if (arg == "--config") {
       config_file = next();
     } else if (arg == "--help-plugin") {
       help_plugin_name = next();
@@ -112,6 +139,12 @@ int main(int argc, char** argv) {
       usage(std::cerr);
       return 2;
     }
+  }
+  if (!check_config_file.empty()) return check_config(check_config_file, user);
+  if (!user.empty()) {
+    std::cerr << "kazasud: --user goes with --check-config\n";
+    usage(std::cerr);
+    return 2;
   }
   if (!help_plugin_name.empty()) return help_plugin(help_plugin_name, config_file);
   if (config_file.empty()) config_file = kDefaultConfig;

@@ -55,7 +55,8 @@ GOOD = [
     (ROOT + "daemon/unclaimed", envelope("daemon", "unclaimed", status="ok", message="no plugin is bound")),
     (ROOT + "daemon/alarm", {
         "schema": "kazasu/v1/daemon/alarm", "id": ID, "ts": "2025-04-01T00:30:12Z", "site": "sanjo",
-        "station": "central-library", "alarm": "outbox_near_cap", "pending": 800, "cap": 1000,
+        "station": "central-library", "alarm": "outbox_near_cap", "active": ["outbox_near_cap"], "pending": 800, "cap": 1000,
+        "free_bytes": 1073741824, "alarm_free_bytes": 268435456,
         "message": "the outbox is 80% full"}),
     # A plugin without schemas of its own: the envelope, with any fields of the plugin's.
     (ROOT + "election/reception", envelope("election", "reception", voter_id="1234", anything={"goes": True})),
@@ -141,6 +142,7 @@ BAD = {
     "readers for another reader": (ROOT + "readers/door", GOOD[1][1]),
     "alarm with unknown kind": (ROOT + "daemon/alarm", with_(GOOD[6][1], alarm="outbox_half")),
     "alarm pending not integer": (ROOT + "daemon/alarm", with_(GOOD[6][1], pending=1.5)),
+    "alarm active with an ok state": (ROOT + "daemon/alarm", with_(GOOD[6][1], active=["storage_ok"])),
     "reply ok with error": (ROOT + "replies/pc/1", with_(GOOD[9][1], error={"code": "timeout", "message": "x"})),
     "reply not ok without error": (ROOT + "replies/pc/1", with_(GOOD[9][1], ok=False)),
     "reply with upper-case code": (ROOT + "replies/pc/1",

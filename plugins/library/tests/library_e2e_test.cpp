@@ -260,8 +260,11 @@ namespace {
 // IT staff see every library setting problem before the daemon starts, at its line.
 std::string check_config(const test::TempDir& dir, const std::string& library_table, int& rc) {
   const auto file = dir.path() / "k.toml";
-  test::write_file(file, "[station]\nsite = \"a\"\nname = \"b\"\ndata_dir = \"" + (dir.path() / "data").string() +
-                             "\"\nplugin_dir = \"" + test::plugin_dir() + "\"\n" + library_table);
+  // --check-config checks the site secret too.
+  test::write_file(dir.path() / "site.secret", std::string(64, 'a') + "\n", 0600);
+  test::write_file(file, "[station]\nsite = \"a\"\nname = \"b\"\nsecret_file = \"site.secret\"\ndata_dir = \"" +
+                             (dir.path() / "data").string() + "\"\nplugin_dir = \"" + test::plugin_dir() + "\"\n" +
+                             library_table);
   std::string out;
   rc = test::run({test::kazasud_path(), "--check-config", file.string()}, out);
   return out;
@@ -273,7 +276,7 @@ TEST(LibraryConfig, MissingCharsetWithASip2HostIsNamedAtItsLine) {
   const std::string out =
       check_config(dir, "[plugins.library]\n[plugins.library.config]\nsip2_host = \"127.0.0.1\"\n", rc);
   EXPECT_EQ(rc, 2);
-  EXPECT_EQ(out.rfind((dir.path() / "k.toml").string() + ":6: plugins.library.config.sip2_charset: required when "
+  EXPECT_EQ(out.rfind((dir.path() / "k.toml").string() + ":7: plugins.library.config.sip2_charset: required when "
                                                          "sip2_host is set",
                       0),
             0u)
@@ -287,9 +290,9 @@ TEST(LibraryConfig, PortOutOfRangeAndUnknownKeyAreNamedAtTheirLines) {
       check_config(dir, "[plugins.library]\n[plugins.library.config]\nsip2_port = 70000\nsip2_colour = \"red\"\n", rc);
   EXPECT_EQ(rc, 2);
   const std::string f = (dir.path() / "k.toml").string();
-  EXPECT_NE(out.find(f + ":8: plugins.library.config.sip2_port: 70000 is out of range (1 to 65535)"), std::string::npos)
+  EXPECT_NE(out.find(f + ":9: plugins.library.config.sip2_port: 70000 is out of range (1 to 65535)"), std::string::npos)
       << out;
-  EXPECT_NE(out.find(f + ":9: plugins.library.config.sip2_colour: unknown key"), std::string::npos) << out;
+  EXPECT_NE(out.find(f + ":10: plugins.library.config.sip2_colour: unknown key"), std::string::npos) << out;
 }
 
 TEST(LibraryConfig, AValidSip2SetupPasses) {
