@@ -1,11 +1,11 @@
 #include "dispatch/dispatcher.hpp"
 
 #include <algorithm>
-#include <boost/asio/steady_timer.hpp>
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
+#include "dispatch/plugin_call.hpp"
 #include "mqtt/envelope.hpp"
 
 namespace kazasu {
@@ -60,52 +60,46 @@ std::string Dispatcher::on_read(const ReaderConfig& reader, CardRead read) {
 void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRead basic_info) {
   std::string token;
   if (tap.identity) token = key_.derive(plugin.name(), *tap.identity);
-  auto run = std::make_shared<TapRun>();
-  auto timer = std::make_shared<boost::asio::steady_timer>(io_);
   ++in_flight_;
-
-  auto started = [this, &plugin, tap, run, timer] {
-    timer->expires_after(std::chrono::milliseconds(plugin.budget_ms()));
-    timer->async_wait([this, &plugin, tap, run](const boost::system::error_code& ec) {
-      if (ec || !run->claim(TapRun::timed_out)) return;
-      plugin.count_error();
-      log::error("plugin ran past its time budget", "plugin", plugin.name(), "id", tap.id, "budget_ms",
-                 plugin.budget_ms());
-      publish_daemon_outcome(
-          tap, plugin.name(), "error",
-          {{"reason", "timeout"},
-           {"message", "the plugin ran past its time budget of " + std::to_string(plugin.budget_ms()) + " ms"},
-           {"status", tap.status}});
-    });
-  };
-  auto done = [this, &plugin, tap, timer](PluginResult result) {
-    timer->cancel();
-    --in_flight_;
-    if (result.ok) {
-      storage_.commit_succeeded();
-      for (auto& o : result.committed) publisher_.enqueue(std::move(o));
-      return;
+  auto result = [this, &plugin, tap](PluginResult result) {
+    switch (result.reason) {
+      case CallReason::ok:
+        storage_.commit_succeeded();
+        for (auto& o : result.committed) publisher_.enqueue(std::move(o));
+        return;
+      case CallReason::timeout:
+        log::error("plugin ran past its time budget", "plugin", plugin.name(), "id", tap.id, "budget_ms",
+                   plugin.budget_ms());
+        publish_daemon_outcome(
+            tap, plugin.name(), "error",
+            {{"reason", to_string(CallReason::timeout)},
+             {"message", "the plugin ran past its time budget of " + std::to_string(plugin.budget_ms()) + " ms"},
+             {"status", tap.status}});
+        return;
+      case CallReason::storage_unavailable:
+        plugin.count_error();
+        storage_.commit_failed(result.message);
+        log::error("tap not recorded: the disk refused the plugin's commit", "plugin", plugin.name(), "id", tap.id,
+                   "detail", result.message);
+        publish_daemon_outcome(
+            tap, plugin.name(), "error",
+            {{"reason", to_string(CallReason::storage_unavailable)},
+             {"message", "the tap was not recorded: kazasud cannot write to its data directory (" + result.message +
+                             "); ask the resident to tap again once staff have freed space"},
+             {"status", tap.status}});
+        return;
+      case CallReason::plugin_error:
+      case CallReason::command_error:
+        break;
     }
-    if (result.reason == "timeout") return;  // already reported by the deadline
     plugin.count_error();
-    if (result.reason == kStorageUnavailable) {
-      storage_.commit_failed(result.message);
-      log::error("tap not recorded: the disk refused the plugin's commit", "plugin", plugin.name(), "id", tap.id,
-                 "detail", result.message);
-      publish_daemon_outcome(
-          tap, plugin.name(), "error",
-          {{"reason", kStorageUnavailable},
-           {"message", "the tap was not recorded: kazasud cannot write to its data directory (" + result.message +
-                           "); ask the resident to tap again once staff have freed space"},
-           {"status", tap.status}});
-      return;
-    }
-    log::error("plugin failed a tap", "plugin", plugin.name(), "id", tap.id, "reason", result.reason, "detail",
+    log::error("plugin failed a tap", "plugin", plugin.name(), "id", tap.id, "reason", result.error_code(), "detail",
                result.message);
     publish_daemon_outcome(tap, plugin.name(), "error",
-                           {{"reason", result.reason}, {"message", result.message}, {"status", tap.status}});
+                           {{"reason", result.error_code()}, {"message", result.message}, {"status", tap.status}});
   };
-  plugin.dispatch(tap, std::move(token), std::move(basic_info), run, io_, std::move(started), std::move(done));
+  call_on_tap(io_, plugin, tap, std::move(token), std::move(basic_info),
+              CallHooks{std::move(result), [this] { --in_flight_; }});
 }
 
 void Dispatcher::publish_daemon_outcome(const Tap& tap, const std::string& plugin, const std::string& event,

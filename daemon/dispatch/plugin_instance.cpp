@@ -18,7 +18,7 @@ namespace kazasu {
 namespace {
 PluginResult failure(const std::exception& e, const char* what) {
   PluginResult r;
-  r.reason = sqlite::is_storage_failure(e) ? kStorageUnavailable : "plugin_error";
+  r.reason = sqlite::is_storage_failure(e) ? CallReason::storage_unavailable : CallReason::plugin_error;
   r.message = std::string(what) + e.what();
   return r;
 }
@@ -79,30 +79,16 @@ PluginInstance::~PluginInstance() {
 }
 
 void PluginInstance::dispatch(const Tap& tap, std::string token, BasicInfoRead basic_info,
-                              const std::shared_ptr<TapRun>& run, boost::asio::io_context& io,
-                              std::function<void()> started, std::function<void(PluginResult)> done) {
-  enqueue(Job{tap,
-              {},
-              std::nullopt,
-              0,
-              std::move(token),
-              std::move(basic_info),
-              run,
-              &io,
-              std::move(started),
-              std::move(done)});
+                              std::shared_ptr<PluginCall> call) {
+  enqueue(Job{tap, {}, std::nullopt, 0, std::move(token), std::move(basic_info), std::move(call)});
 }
 
-void PluginInstance::dispatch_command(CommandRequest cmd, const std::shared_ptr<TapRun>& run,
-                                      boost::asio::io_context& io, std::function<void()> started,
-                                      std::function<void(PluginResult)> done) {
-  enqueue(Job{std::nullopt, std::move(cmd), std::nullopt, 0, {}, {}, run, &io, std::move(started), std::move(done)});
+void PluginInstance::dispatch_command(CommandRequest cmd, std::shared_ptr<PluginCall> call) {
+  enqueue(Job{std::nullopt, std::move(cmd), std::nullopt, 0, {}, {}, std::move(call)});
 }
 
-void PluginInstance::dispatch_timer(uint64_t timer_id, int64_t now_unix_ms, const std::shared_ptr<TapRun>& run,
-                                    boost::asio::io_context& io, std::function<void()> started,
-                                    std::function<void(PluginResult)> done) {
-  enqueue(Job{std::nullopt, {}, timer_id, now_unix_ms, {}, {}, run, &io, std::move(started), std::move(done)});
+void PluginInstance::dispatch_timer(uint64_t timer_id, int64_t now_unix_ms, std::shared_ptr<PluginCall> call) {
+  enqueue(Job{std::nullopt, {}, timer_id, now_unix_ms, {}, {}, std::move(call)});
 }
 
 std::vector<uint64_t> PluginInstance::take_due_timers(int64_t now_unix_ms) {
@@ -154,7 +140,7 @@ void PluginInstance::drain() {
     in_transaction = true;
   } catch (const std::exception& e) {
     for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].run->claim(TapRun::finished);
+      batch[i].call->finish();
       results[i] = failure(e, "cannot begin a transaction: ");
     }
   }
@@ -172,20 +158,16 @@ void PluginInstance::drain() {
       } catch (...) {  // the transaction may already be gone
       }
       for (auto& r : results) {
-        if (!r.ok) continue;
+        if (!r.ok()) continue;
         r = failure(e, "commit failed: ");
       }
     }
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    boost::asio::post(*batch[i].io, [result = std::move(results[i]), done = std::move(batch[i].done)]() mutable {
-      done(std::move(result));
-    });
-  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].call->complete(std::move(results[i]));
 }
 
 PluginResult PluginInstance::run_job(Job& job) {
-  boost::asio::post(*job.io, std::move(job.started));
+  job.call->started();
   PluginResult result;
   Current current;
   if (job.tap) {
@@ -205,7 +187,7 @@ PluginResult PluginInstance::run_job(Job& job) {
   try {
     db_.exec("SAVEPOINT kazasu_job");
   } catch (const std::exception& e) {
-    job.run->claim(TapRun::finished);
+    job.call->finish();
     return failure(e, "cannot open a savepoint: ");
   }
 
@@ -244,7 +226,7 @@ PluginResult PluginInstance::run_job(Job& job) {
   const int64_t done_ns = clock::monotonic_ns();
 
   // Keep the changes only if the deadline did not already report this job as failed.
-  const bool in_time = job.run->claim(TapRun::finished);
+  const bool in_time = job.call->finish();
   const bool ok = rc == KAZASU_OK && in_time && !current.reply_error;
   try {
     db_.exec(ok ? "RELEASE kazasu_job" : "ROLLBACK TO kazasu_job; RELEASE kazasu_job");
@@ -253,23 +235,24 @@ PluginResult PluginInstance::run_job(Job& job) {
   }
   if (ok) {
     for (auto& o : current.published) o.times.plugins_done_ns = done_ns;
-    result.ok = true;
+    result.reason = CallReason::ok;
     result.committed = std::move(current.published);
     if (current.reply_json) result.reply_json = *current.reply_json;
     return result;
   }
   if (!in_time) {
-    result.reason = "timeout";
+    result.reason = CallReason::timeout;
     result.message = "the plugin ran past its time budget";
   } else if (current.reply_error) {
-    result.reason = current.reply_error->first;
+    result.reason = CallReason::command_error;
+    result.code = current.reply_error->first;
     result.message = current.reply_error->second;
   } else if (sqlite::is_storage_error(sqlite3_extended_errcode(db_.handle()))) {
     // The plugin's own write hit the disk's limits (its last SQLite call failed so).
-    result.reason = kStorageUnavailable;
+    result.reason = CallReason::storage_unavailable;
     result.message = std::string("the plugin could not write to its database: ") + sqlite3_errmsg(db_.handle());
   } else {
-    result.reason = "plugin_error";
+    result.reason = CallReason::plugin_error;
     result.message = "the plugin reported an error";
   }
   return result;

@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "core/result.hpp"
 #include "core/tap.hpp"
+#include "dispatch/plugin_call.hpp"
 #include "dispatch/plugin_library.hpp"
 #include "identify/basic_four.hpp"
 #include "mqtt/outgoing.hpp"
@@ -31,35 +32,6 @@
 struct kazasu_context;
 
 namespace kazasu {
-
-/** Shared between the plugin's thread and the deadline on the io thread; first to claim wins. */
-struct TapRun {
-  enum State : int { running = 0, finished = 1, timed_out = 2 };
-  std::atomic<int> state{running};
-  bool claim(State s) {
-    int expected = running;
-    return state.compare_exchange_strong(expected, s);
-  }
-};
-
-/** The reason of a result whose transaction failed because the disk did (full, I/O error). */
-inline constexpr const char* kStorageUnavailable = "storage_unavailable";
-
-/** What a plugin made of one tap or command, delivered on the io thread. */
-struct PluginResult {
-  bool ok = false;
-  std::string reason;  // when !ok: "plugin_error", "timeout", "storage_unavailable", or a command's error code
-  std::string message;
-  std::vector<Outgoing> committed;  // outbox rows now durable, in publish order
-  std::string reply_json = "{}";    // commands: the `result` when ok
-};
-
-/** A command as the plugin host receives it from the MQTT side. */
-struct CommandRequest {
-  std::string id;  // UUIDv7 given by the host
-  std::string name;
-  std::string payload_json;
-};
 
 class PluginInstance {
  public:
@@ -80,23 +52,18 @@ class PluginInstance {
   void count_error() { errors_.fetch_add(1); }
 
   /**
-   * Runs on_tap for `tap` on the plugin's strand. `started` is posted to `io`
-   * when the plugin begins (to arm the deadline), `done` when it finished,
-   * unless `run` was claimed by the deadline first.
+   * Runs on_tap for `tap` on the plugin's strand; `call` (see call_on_tap())
+   * arms the deadline when the plugin begins and delivers the one result.
    */
-  void dispatch(const Tap& tap, std::string token, BasicInfoRead basic_info, const std::shared_ptr<TapRun>& run,
-                boost::asio::io_context& io, std::function<void()> started, std::function<void(PluginResult)> done);
+  void dispatch(const Tap& tap, std::string token, BasicInfoRead basic_info, std::shared_ptr<PluginCall> call);
   [[nodiscard]] bool granted(const std::string& permission) const { return cfg_.granted(permission); }
 
-  /** Runs on_command on the plugin's strand, with the same started/done protocol as dispatch(). */
-  void dispatch_command(CommandRequest cmd, const std::shared_ptr<TapRun>& run, boost::asio::io_context& io,
-                        std::function<void()> started, std::function<void(PluginResult)> done);
+  /** Runs on_command on the plugin's strand, like dispatch(). */
+  void dispatch_command(CommandRequest cmd, std::shared_ptr<PluginCall> call);
   [[nodiscard]] bool takes_commands() const { return lib_->on_command() != nullptr; }
 
-  /** Runs on_timer for a timer that came due, with the same started/done protocol. */
-  void dispatch_timer(uint64_t timer_id, int64_t now_unix_ms, const std::shared_ptr<TapRun>& run,
-                      boost::asio::io_context& io, std::function<void()> started,
-                      std::function<void(PluginResult)> done);
+  /** Runs on_timer for a timer that came due, like dispatch(). */
+  void dispatch_timer(uint64_t timer_id, int64_t now_unix_ms, std::shared_ptr<PluginCall> call);
   /** Removes and returns the armed timers due at `now_unix_ms` (any thread). */
   std::vector<uint64_t> take_due_timers(int64_t now_unix_ms);
 
@@ -108,10 +75,7 @@ class PluginInstance {
     int64_t timer_now_unix_ms = 0;
     std::string token;
     BasicInfoRead basic_info;  // granted plugins only; dropped (and, by the last holder, wiped) after on_tap
-    std::shared_ptr<TapRun> run;
-    boost::asio::io_context* io;
-    std::function<void()> started;
-    std::function<void(PluginResult)> done;
+    std::shared_ptr<PluginCall> call;
   };
   void enqueue(Job job);
   void drain();

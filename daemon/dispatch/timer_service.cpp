@@ -2,6 +2,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "dispatch/plugin_call.hpp"
 
 namespace kazasu {
 namespace {
@@ -32,27 +33,21 @@ void TimerService::tick() {
   for (const auto& plugin : plugins_.plugins()) {
     PluginInstance* p = plugin.get();
     for (uint64_t id : p->take_due_timers(now)) {
-      auto run = std::make_shared<TapRun>();
-      auto deadline = std::make_shared<boost::asio::steady_timer>(io_);
-      auto started = [p, run, deadline, id] {
-        deadline->expires_after(std::chrono::milliseconds(p->budget_ms()));
-        deadline->async_wait([p, run, id](const boost::system::error_code& ec) {
-          if (ec || !run->claim(TapRun::timed_out)) return;
-          p->count_error();
-          log::error("plugin timer ran past its time budget", "plugin", p->name(), "timer", id);
-        });
-      };
-      auto done = [this, p, deadline, id](PluginResult r) {
-        deadline->cancel();
-        if (r.ok) {
-          for (auto& o : r.committed) publisher_.enqueue(std::move(o));
-          return;
+      auto result = [this, p, id](PluginResult r) {
+        switch (r.reason) {
+          case CallReason::ok:
+            for (auto& o : r.committed) publisher_.enqueue(std::move(o));
+            return;
+          case CallReason::timeout:
+            log::error("plugin timer ran past its time budget", "plugin", p->name(), "timer", id);
+            return;
+          default:
+            p->count_error();
+            log::error("plugin timer failed", "plugin", p->name(), "timer", id, "reason", r.error_code(), "detail",
+                       r.message);
         }
-        if (r.reason == "timeout") return;
-        p->count_error();
-        log::error("plugin timer failed", "plugin", p->name(), "timer", id, "reason", r.reason, "detail", r.message);
       };
-      p->dispatch_timer(id, now, run, io_, std::move(started), std::move(done));
+      call_on_timer(io_, *p, id, now, CallHooks{std::move(result), nullptr});
     }
   }
 }

@@ -1,15 +1,13 @@
 #include "mqtt/commands.hpp"
 
-#include <boost/asio/steady_timer.hpp>
-
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
-#include "core/text_checks.hpp"
+#include "mqtt/envelope.hpp"
 
 namespace kazasu {
 
-std::optional<CommandTopic> CommandRouter::parse_topic(std::string_view topic, std::string_view root) {
+std::optional<CommandTopic> CommandInbox::parse_topic(std::string_view topic, std::string_view root) {
   // Cheap, bounded checks before anything is copied: the whole length first,
   // then one pass over the bytes of each segment.
   if (topic.size() > root.size() + kMaxTopicTail || topic.substr(0, root.size()) != root) return std::nullopt;
@@ -26,7 +24,7 @@ std::optional<CommandTopic> CommandRouter::parse_topic(std::string_view topic, s
   return CommandTopic{std::string(plugin), std::string(name)};
 }
 
-void CommandRouter::handle_message(const mqtt::const_message_ptr& msg) {
+void CommandInbox::handle_message(const mqtt::const_message_ptr& msg) {
   // Sizes first, from Paho's own buffers, so nothing oversized is copied.
   const std::string& topic = msg->get_topic();
   if (topic.size() > topics_.root().size() + kMaxTopicTail) {
@@ -59,7 +57,7 @@ void CommandRouter::handle_message(const mqtt::const_message_ptr& msg) {
   handle(c);
 }
 
-void CommandRouter::handle(const InboundCommand& cmd) {
+void CommandInbox::handle(const InboundCommand& cmd) {
   auto parsed = parse_topic(cmd.topic, topics_.root());
   if (!parsed) {
     // No reply: a topic this malformed names no plugin to answer for. The
@@ -70,7 +68,8 @@ void CommandRouter::handle(const InboundCommand& cmd) {
   }
   const std::string& plugin = parsed->plugin;
   const std::string& name = parsed->name;
-  const std::string id = new_tap_id(clock::now_unix_ms());
+  const CommandReply reply(publisher_, topics_, cmd.response_topic, cmd.correlation_data,
+                           new_tap_id(clock::now_unix_ms()), plugin, name);
 
   if (cmd.response_topic.empty()) {
     log::warning("command dropped: no MQTT v5 response topic to answer on", "plugin", plugin, "command", name);
@@ -83,74 +82,31 @@ void CommandRouter::handle(const InboundCommand& cmd) {
     return;
   }
   if (cmd.payload_bytes > max_payload_bytes_) {
-    reply(cmd, plugin, name, id, nullptr, "payload_too_large",
-          "the request has " + std::to_string(cmd.payload_bytes) + " bytes; the limit is " +
-              std::to_string(max_payload_bytes_));
+    reply.error("payload_too_large", "the request has " + std::to_string(cmd.payload_bytes) + " bytes; the limit is " +
+                                         std::to_string(max_payload_bytes_));
     return;
   }
   auto request = nlohmann::json::parse(cmd.payload, nullptr, false);
   if (request.is_discarded()) {
-    reply(cmd, plugin, name, id, nullptr, "malformed_json", "the request is not valid JSON");
+    reply.error("malformed_json", "the request is not valid JSON");
     return;
   }
   if (!request.is_object()) {
-    reply(cmd, plugin, name, id, nullptr, "not_an_object", "the request must be a JSON object");
+    reply.error("not_an_object", "the request must be a JSON object");
     return;
   }
-  PluginInstance* target = plugins_.find(plugin);
-  if (target == nullptr) {
-    reply(cmd, plugin, name, id, nullptr, "unknown_plugin", "no plugin named \"" + plugin + "\" runs on this station");
-    return;
-  }
-  if (!target->takes_commands() || !text::is_token(name)) {
-    reply(cmd, plugin, name, id, nullptr, "unknown_command", "plugin " + plugin + " has no command \"" + name + "\"");
-    return;
-  }
-
-  log::info("command", "id", id, "plugin", plugin, "command", name);
-  auto run = std::make_shared<TapRun>();
-  auto timer = std::make_shared<boost::asio::steady_timer>(io_);
-  auto started = [this, cmd, plugin, name, id, run, timer, target] {
-    timer->expires_after(std::chrono::milliseconds(target->budget_ms()));
-    timer->async_wait([this, cmd, plugin, name, id, run, target](const boost::system::error_code& ec) {
-      if (ec || !run->claim(TapRun::timed_out)) return;
-      target->count_error();
-      reply(cmd, plugin, name, id, nullptr, "timeout", "the plugin ran past its time budget");
-    });
-  };
-  auto done = [this, cmd, plugin, name, id, timer](PluginResult r) {
-    timer->cancel();
-    if (r.ok) {
-      for (auto& o : r.committed) publisher_.enqueue(std::move(o));
-      const auto result = nlohmann::json::parse(r.reply_json, nullptr, false);
-      reply(cmd, plugin, name, id, &result, "", "");
-      return;
-    }
-    if (r.reason == "timeout") return;  // answered by the deadline
-    reply(cmd, plugin, name, id, nullptr, r.reason, r.message);
-  };
-  target->dispatch_command(CommandRequest{id, name, request.dump()}, run, io_, std::move(started), std::move(done));
+  route_(ParsedCommand{request.dump(), reply});
 }
 
-void CommandRouter::reply(const InboundCommand& cmd, const std::string& plugin, const std::string& name,
-                          const std::string& id, const nlohmann::json* result, const std::string& code,
-                          const std::string& message) {
-  nlohmann::ordered_json j;
-  j["schema"] = "kazasu/v1/reply";
-  j["id"] = id;
-  j["ts"] = clock::rfc3339(clock::now_unix_ms());
-  j["site"] = topics_.site();
-  j["station"] = topics_.station();
-  j["plugin"] = plugin;
-  j["command"] = name;
-  j["ok"] = result != nullptr;
-  if (result != nullptr) {
-    j["result"] = *result;
-  } else {
-    j["error"] = {{"code", code}, {"message", message}};
-    log::notice("command refused", "id", id, "plugin", plugin, "command", name, "code", code);
-  }
-  publisher_.send_reply(cmd.response_topic, j.dump(), cmd.correlation_data);
+void CommandReply::ok(const nlohmann::json& result) const {
+  publisher_->send_reply(response_topic_, make_reply_payload(*topics_, id_, plugin_, name_, &result, "", ""),
+                         correlation_data_);
+}
+
+void CommandReply::error(const std::string& code, const std::string& message) const {
+  log::notice("command refused", "id", id_, "plugin", plugin_, "command", name_, "code", code);
+  publisher_->send_reply(response_topic_, make_reply_payload(*topics_, id_, plugin_, name_, nullptr, code, message),
+                         correlation_data_);
 }
 
 }  // namespace kazasu

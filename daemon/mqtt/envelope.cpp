@@ -34,4 +34,24 @@ std::string make_payload(const Topics& topics, const std::string& plugin, const 
   return out.dump();
 }
 
+std::string make_reply_payload(const Topics& topics, const std::string& id, const std::string& plugin,
+                               const std::string& command, const nlohmann::json* result, const std::string& code,
+                               const std::string& message) {
+  nlohmann::ordered_json j;
+  j["schema"] = "kazasu/v1/reply";
+  j["id"] = id;
+  j["ts"] = clock::rfc3339(clock::now_unix_ms());
+  j["site"] = topics.site();
+  j["station"] = topics.station();
+  j["plugin"] = plugin;
+  j["command"] = command;
+  j["ok"] = result != nullptr;
+  if (result != nullptr) {
+    j["result"] = *result;
+  } else {
+    j["error"] = {{"code", code}, {"message", message}};
+  }
+  return j.dump();
+}
+
 }  // namespace kazasu

@@ -10,7 +10,7 @@ namespace {
 const std::string kRoot = "kazasu/v1/city/station-1/";
 
 TEST(CommandTopic, SplitsPluginAndName) {
-  const auto t = CommandRouter::parse_topic(kRoot + "library/cmd/link", kRoot);
+  const auto t = CommandInbox::parse_topic(kRoot + "library/cmd/link", kRoot);
   ASSERT_TRUE(t);
   EXPECT_EQ(t->plugin, "library");
   EXPECT_EQ(t->name, "link");
@@ -19,17 +19,17 @@ TEST(CommandTopic, SplitsPluginAndName) {
 TEST(CommandTopic, RefusesMalformedShapes) {
   for (const std::string tail : {"library/cmd/", "/cmd/link", "library/link", "library/cmd/a/b", "library", "",
                                  "library/cmdx/link", "a/b/cmd/link"}) {
-    EXPECT_FALSE(CommandRouter::parse_topic(kRoot + tail, kRoot)) << tail;
+    EXPECT_FALSE(CommandInbox::parse_topic(kRoot + tail, kRoot)) << tail;
   }
-  EXPECT_FALSE(CommandRouter::parse_topic("kazasu/v1/other/station-1/library/cmd/link", kRoot));
+  EXPECT_FALSE(CommandInbox::parse_topic("kazasu/v1/other/station-1/library/cmd/link", kRoot));
 }
 
 TEST(CommandTopic, RefusesHugeSegmentsWithoutRecursion) {
   const std::string huge(60000, 'p');
-  EXPECT_FALSE(CommandRouter::parse_topic(kRoot + huge + "/cmd/x", kRoot));
-  EXPECT_FALSE(CommandRouter::parse_topic(kRoot + "library/cmd/" + huge, kRoot));
-  EXPECT_FALSE(CommandRouter::parse_topic(kRoot + std::string(65, 'a') + "/cmd/x", kRoot));
-  EXPECT_TRUE(CommandRouter::parse_topic(kRoot + std::string(64, 'a') + "/cmd/" + std::string(64, 'b'), kRoot));
+  EXPECT_FALSE(CommandInbox::parse_topic(kRoot + huge + "/cmd/x", kRoot));
+  EXPECT_FALSE(CommandInbox::parse_topic(kRoot + "library/cmd/" + huge, kRoot));
+  EXPECT_FALSE(CommandInbox::parse_topic(kRoot + std::string(65, 'a') + "/cmd/x", kRoot));
+  EXPECT_TRUE(CommandInbox::parse_topic(kRoot + std::string(64, 'a') + "/cmd/" + std::string(64, 'b'), kRoot));
 }
 
 }  // namespace

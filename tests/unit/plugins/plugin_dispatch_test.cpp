@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "core/clock.hpp"
+#include "dispatch/plugin_call.hpp"
 #include "dispatch/plugin_instance.hpp"
 #include "outbox/outbox.hpp"
 #include "process.hpp"
@@ -29,20 +30,28 @@ class PluginDispatchTest : public ::testing::Test {
     return std::move(inst.value());
   }
 
-  PluginResult tap(PluginInstance& p, const std::string& token, std::shared_ptr<TapRun> run = nullptr) {
+  // Runs one tap through a PluginCall with `budget` and returns its one
+  // result once the plugin's callback has returned too.
+  PluginResult tap(PluginInstance& p, const std::string& token,
+                   std::chrono::milliseconds budget = std::chrono::seconds(30)) {
     Tap t;
     t.id = "01900000-0000-7000-8000-000000000001";
     t.reader = "counter-1";
     t.detected_unix_ms = clock::now_unix_ms();
     if (!token.empty()) t.identity = CardIdentity{"jpki", "fast", "issuer", "serial"};
-    if (!run) run = std::make_shared<TapRun>();
     std::optional<PluginResult> result;
+    bool returned = false;
     io_.restart();
     // The plugin answers from the pool thread; keep run_one waiting for it.
     auto guard = boost::asio::make_work_guard(io_);
-    p.dispatch(
-        t, token, {}, run, io_, [] {}, [&](PluginResult r) { result = std::move(r); });
-    while (!result) io_.run_one();
+    p.dispatch(t, token, {},
+               PluginCall::make(io_, budget,
+                                CallHooks{[&](PluginResult r) {
+                                            EXPECT_FALSE(result) << "a second result";
+                                            result = std::move(r);
+                                          },
+                                          [&] { returned = true; }}));
+    while (!result || !returned) io_.run_one();
     return *result;
   }
 
@@ -55,7 +64,7 @@ class PluginDispatchTest : public ::testing::Test {
 TEST_F(PluginDispatchTest, OutcomeIsCommittedToThePluginsOutbox) {
   auto p = create("example", EXAMPLE_PLUGIN, {{"greeting", "hi"}});
   const auto r = tap(*p, std::string(64, 'a'));
-  ASSERT_TRUE(r.ok) << r.message;
+  ASSERT_TRUE(r.ok()) << r.message;
   ASSERT_EQ(r.committed.size(), 1u);
   EXPECT_EQ(r.committed[0].topic, "kazasu/v1/site/station/example/seen");
   const auto payload = nlohmann::json::parse(r.committed[0].payload);
@@ -75,33 +84,65 @@ TEST_F(PluginDispatchTest, ThrowingPluginRollsBackAndReportsAnError) {
   ::testing::internal::CaptureStderr();
   const auto r = tap(*p, std::string(64, 'b'));
   const std::string log = ::testing::internal::GetCapturedStderr();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.reason, "plugin_error");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.error_code(), "plugin_error");
   EXPECT_TRUE(r.committed.empty());
   EXPECT_EQ(p->outbox_store()->count(), 0);  // its publish was rolled back
   EXPECT_NE(log.find("on_tap failed: thrower always throws plugin=thrower"), std::string::npos) << log;
   // The instance still answers the next tap.
-  EXPECT_EQ(tap(*p, std::string(64, 'b')).reason, "plugin_error");
+  EXPECT_EQ(tap(*p, std::string(64, 'b')).reason, CallReason::plugin_error);
 }
 
 TEST_F(PluginDispatchTest, LateFinishAfterTheDeadlineIsRolledBack) {
+  // The deadline fires long before the plugin returns: the timeout is the one
+  // result, and what the plugin published after it is rolled back.
   auto p = create("slow", std::filesystem::path(TEST_PLUGIN_DIR) / "slow.so", {{"sleep_ms", 200}});
-  auto run = std::make_shared<TapRun>();
-  ASSERT_TRUE(run->claim(TapRun::timed_out));  // the deadline fired first
-  const auto r = tap(*p, std::string(64, 'c'), run);
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.reason, "timeout");
+  const auto r = tap(*p, std::string(64, 'c'), std::chrono::milliseconds(1));
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.error_code(), "timeout");
+  EXPECT_EQ(r.reason, CallReason::timeout);
   EXPECT_EQ(p->outbox_store()->count(), 0);
 }
 
-TEST_F(PluginDispatchTest, PublishOutsideATapIsRefused) {
+TEST_F(PluginDispatchTest, ATapWithoutIdentityIsRefusedByTheExample) {
   // The example plugin publishes only from on_tap; a tap without identity
   // yields `refused`, and nothing else appears in the outbox.
   auto p = create("example", EXAMPLE_PLUGIN, {{"greeting", "hi"}});
   const auto r = tap(*p, "");
-  ASSERT_TRUE(r.ok);
+  ASSERT_TRUE(r.ok());
   ASSERT_EQ(r.committed.size(), 1u);
   EXPECT_EQ(r.committed[0].topic, "kazasu/v1/site/station/example/refused");
+}
+
+TEST_F(PluginDispatchTest, PublishOutsideATapIsRefused) {
+  // The outsider publishes (plain and retained) from create(), where no tap
+  // is running: both are refused with KAZASU_NOT_ALLOWED and leave no row.
+  ::testing::internal::CaptureStderr();
+  auto p = create("outsider", OUTSIDER_PLUGIN);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("publish refused: outside a tap or command plugin=outsider"), std::string::npos) << log;
+  EXPECT_EQ(p->outbox_store()->count(), 0);
+
+  const auto r = tap(*p, std::string(64, 'd'));
+  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_EQ(r.committed.size(), 1u);
+  EXPECT_EQ(r.committed[0].topic, "kazasu/v1/site/station/outsider/seen");
+  const auto seen = nlohmann::json::parse(r.committed[0].payload);
+  EXPECT_EQ(seen["create_publish"], KAZASU_NOT_ALLOWED);
+  EXPECT_EQ(seen["create_publish_retained"], KAZASU_NOT_ALLOWED);
+  EXPECT_EQ(p->outbox_store()->count(), 1);
+}
+
+TEST_F(PluginDispatchTest, ReplyOutsideACommandIsNotAllowed) {
+  // reply and reply_error belong to on_command; inside on_tap the host says
+  // KAZASU_NOT_ALLOWED and the tap itself still commits.
+  auto p = create("outsider", OUTSIDER_PLUGIN);
+  const auto r = tap(*p, std::string(64, 'e'));
+  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_EQ(r.committed.size(), 1u);
+  const auto seen = nlohmann::json::parse(r.committed[0].payload);
+  EXPECT_EQ(seen["reply"], KAZASU_NOT_ALLOWED);
+  EXPECT_EQ(seen["reply_error"], KAZASU_NOT_ALLOWED);
 }
 
 }  // namespace

@@ -1,0 +1,255 @@
+#include "service/station.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/tap_id.hpp"
+#include "service/notify.hpp"
+
+#ifndef KAZASU_VERSION
+#define KAZASU_VERSION "0.0.0"
+#endif
+
+namespace kazasu {
+namespace {
+
+constexpr std::chrono::milliseconds kDrainBudget{500};
+constexpr std::chrono::milliseconds kDisconnectBudget{400};
+
+// Outbox rows left by an earlier run, oldest tap first: ids are UUIDv7, so
+// their text order is their time order; rows of one file keep their seq order.
+std::vector<Outgoing> load_pending(const std::vector<std::shared_ptr<OutboxStore>>& stores) {
+  std::vector<Outgoing> all;
+  for (const auto& s : stores) {
+    for (auto& m : s->pending()) all.push_back(Outgoing{s, m.seq, m.msg_id, m.topic, m.payload, {}, m.retained});
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Outgoing& a, const Outgoing& b) { return a.msg_id < b.msg_id; });
+  return all;
+}
+
+StatusFacts status_facts(const Config& cfg, const PluginHost& plugins, std::string boot_id) {
+  StatusFacts f;
+  f.boot_id = std::move(boot_id);
+  f.version = KAZASU_VERSION;
+  for (const auto& r : cfg.readers) f.readers.push_back(r.name);
+  for (const auto& p : plugins.plugins()) f.plugins.emplace_back(p->name(), p->version());
+  for (const auto& r : plugins.refused()) f.refused.emplace_back(r.name, r.reason);
+  return f;
+}
+
+std::vector<std::shared_ptr<OutboxStore>> all_stores(const DaemonOutbox& daemon_outbox, const PluginHost& plugins) {
+  std::vector<std::shared_ptr<OutboxStore>> stores{daemon_outbox.store()};
+  for (const auto& p : plugins.plugins()) stores.push_back(p->outbox_store());
+  return stores;
+}
+
+}  // namespace
+
+Station::Station(const Config& cfg)
+    : cfg_(cfg),
+      key_(TokenKey::load(cfg.station.secret_file)),
+      topics_(cfg.station.site, cfg.station.name),
+      boot_ms_(clock::now_unix_ms()),
+      boot_id_(new_tap_id(boot_ms_)),
+      pool_(std::max<size_t>(2, cfg.plugins.size())),
+      daemon_outbox_(cfg.station.data_dir / "kazasud.db"),
+      plugins_(cfg, topics_, pool_.get_executor()),
+      facts_(status_facts(cfg, plugins_, boot_id_)),
+      publisher_(io_, cfg.mqtt, topics_.status(), status_payload(topics_, facts_, boot_ms_, "offline").dump()),
+      stage_log_(cfg.stage_log),
+      stores_(all_stores(daemon_outbox_, plugins_)),
+      alarms_(publisher_, topics_, cfg),
+      storage_(
+          io_, cfg.station.data_dir, static_cast<uint64_t>(cfg.storage.alarm_free_mb) * 1024 * 1024,
+          [this] { return daemon_outbox_.probe(clock::now_unix_ms()); },
+          [this](StorageHealth::State state, const std::string& message) { on_storage(state, message); }),
+      dispatcher_(io_, plugins_, key_, daemon_outbox_, publisher_, topics_, storage_),
+      timers_(io_, plugins_, publisher_),
+      commands_(io_, plugins_, publisher_),
+      command_inbox_(publisher_, topics_, cfg.mqtt.max_command_bytes,
+                     [this](ParsedCommand cmd) { commands_.route(std::move(cmd)); }),
+      // The outbox cap is an alarm, not a limit: nothing is dropped, but staff and
+      // the facility PC learn the backlog is growing (retained, so it is the first
+      // thing a returning broker gets).
+      outbox_alarm_(
+          io_, cfg.outbox, [this] { return static_cast<int64_t>(publisher_.queued()); },
+          [this](const std::string& state, int64_t pending, const std::string& message) {
+            alarms_.outbox(state, pending, message);
+          }),
+      pins_(std::chrono::milliseconds(cfg.identify.pin_ttl_ms)),
+      trust_(load_trust_anchors(cfg.identify)),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP) {
+  arm_flush();
+  publisher_.on_acked = [this](const Outgoing& o) {
+    o.store->acknowledged(o.seq);
+    if (o.store->unflushed() >= 512) flush_acked();
+    StageTimes t = o.times;
+    t.acked_ns = clock::monotonic_ns();
+    stage_log_.record(o.msg_id, o.topic, t);
+  };
+
+  const auto pending = load_pending(stores_);
+  if (!pending.empty()) log::notice("publishing outcomes left from the last run", "count", pending.size());
+  for (const auto& o : pending) publisher_.enqueue(o);
+
+  if (cfg.settable_clock) {
+    log::warning(
+        "the wall clock can be set through the control socket ([diagnostics] settable_clock); never in production");
+  }
+  publisher_.subscribe(command_inbox_.filter(),
+                       [this](const mqtt::const_message_ptr& msg) { command_inbox_.handle_message(msg); });
+
+  for (const auto& rc : cfg.readers) {
+    reader_cfg_[rc.name] = &rc;
+    readers_[rc.name] = make_reader_driver(io_, rc, cfg, trust_, pins_);
+  }
+  readers_made_ = true;
+}
+
+int Station::run() {
+  auto on_state = [this](const std::string& reader, ReaderState state, const std::string& detail) {
+    driver_states_[reader] = {state, detail};
+    publish_reader_state(reader);
+  };
+  for (auto& [name, driver] : readers_) {
+    const ReaderConfig& rc = *reader_cfg_.at(name);
+    driver->start([this, &rc](CardRead read) { return dispatcher_.on_read(rc, std::move(read)); }, on_state);
+  }
+
+  status_started_ = true;
+  publish_status();
+  publisher_.start();
+
+  control_.emplace(io_, cfg_.station.control_socket, [this](const nlohmann::json& req) { return control(req); });
+
+  wd_period_ = notify::watchdog_period();
+  if (wd_period_.count() > 0) kick_watchdog();
+  sweep_logs();
+
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
+
+  notify::ready("kazasud " KAZASU_VERSION " ready");
+  log::notice("kazasud ready", "site", cfg_.station.site, "station", cfg_.station.name, "readers", cfg_.readers.size(),
+              "plugins", plugins_.plugins().size(), "version", KAZASU_VERSION);
+  io_.run();
+
+  if (dispatcher_.in_flight() > 0) {
+    // A plugin is stuck inside a callback; joining its thread would hang the
+    // stop. Its uncommitted transaction is rolled back by SQLite on next open.
+    log::error("a plugin did not return; exiting without waiting for it", "taps", dispatcher_.in_flight());
+    std::_Exit(0);
+  }
+  pool_.join();
+  flush_acked();
+  log::notice("kazasud stopped");
+  return 0;
+}
+
+StorageFacts Station::storage_facts() const {
+  return StorageFacts{to_string(storage_.state()), storage_.free_bytes(), storage_.alarm_free_bytes(),
+                      publisher_.volatile_held(), publisher_.volatile_dropped()};
+}
+
+void Station::publish_status() {
+  const StorageFacts storage = storage_facts();
+  publisher_.set_retained(topics_.status(), status_payload(topics_, facts_, boot_ms_, "online", &storage).dump());
+}
+
+void Station::publish_reader_state(const std::string& reader) {
+  auto [state, detail] = driver_states_.at(reader);
+  if (storage_.state() == StorageHealth::State::unavailable) {
+    state = ReaderState::error;
+    detail =
+        "storage unavailable: taps on this reader are not recorded until kazasud can write to its data "
+        "directory again";
+  }
+  publisher_.set_retained(topics_.reader(reader),
+                          reader_state_payload(reader, readers_.at(reader)->driver(), to_string(state), detail));
+  log::info("reader state", "reader", reader, "state", to_string(state));
+}
+
+void Station::on_storage(StorageHealth::State state, const std::string& message) {
+  alarms_.storage(state, storage_.free_bytes(), message);
+  if (status_started_) publish_status();
+  if (readers_made_) {
+    for (const auto& [name, st] : driver_states_) publish_reader_state(name);
+  }
+}
+
+// Acknowledged rows are deleted in batches: one transaction per flush, not
+// one per PUBACK, keeps a burst from turning into a burst of writes.
+void Station::flush_acked() {
+  for (const auto& s : stores_) {
+    try {
+      s->flush();
+    } catch (const std::exception& e) {
+      // The rows stay and are sent again after a restart; subscribers drop them by id.
+      log::error("outbox delete failed", "owner", s->owner(), "error", e.what());
+    }
+  }
+}
+
+void Station::arm_flush() {
+  flush_timer_.expires_after(std::chrono::milliseconds(20));
+  flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    flush_acked();
+    arm_flush();
+  });
+}
+
+void Station::kick_watchdog() {
+  notify::watchdog();
+  watchdog_.expires_after(wd_period_);
+  watchdog_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) kick_watchdog();
+  });
+}
+
+void Station::sweep_logs() {
+  log_sweep_.expires_after(std::chrono::seconds(1));
+  log_sweep_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    log::flush_suppressed();
+    sweep_logs();
+  });
+}
+
+void Station::on_signal(const boost::system::error_code& ec, int sig) {
+  if (ec) return;
+  if (sig == SIGHUP) {
+    log::notice("SIGHUP received; configuration reload is not supported yet, restart to apply changes");
+    signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+    return;
+  }
+  log::notice("stopping", "signal", sig);
+  notify::stopping();
+  for (auto& [name, driver] : readers_) driver->stop();
+  control_->stop();
+  watchdog_.cancel();
+  drain_deadline_ = std::chrono::steady_clock::now() + kDrainBudget;
+  wait_drain();
+}
+
+// Lets taps already with plugins commit, within a bound, then says goodbye.
+void Station::wait_drain() {
+  if (dispatcher_.in_flight() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+    if (dispatcher_.in_flight() > 0) {
+      log::warning("stopping with taps still inside plugins", "count", dispatcher_.in_flight());
+    }
+    publisher_.stop(status_payload(topics_, facts_, clock::now_unix_ms(), "offline").dump(), kDisconnectBudget);
+    flush_timer_.cancel();
+    log_sweep_.cancel();
+    storage_.stop();
+    timers_.stop();
+    io_.stop();
+    return;
+  }
+  drain_.expires_after(std::chrono::milliseconds(10));
+  drain_.async_wait([this](const boost::system::error_code&) { wait_drain(); });
+}
+
+}  // namespace kazasu
