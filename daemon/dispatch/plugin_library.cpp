@@ -1,5 +1,6 @@
 #include "dispatch/plugin_library.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstring>
@@ -7,6 +8,40 @@
 #include "core/text_checks.hpp"
 
 namespace kazasu {
+namespace {
+
+// The element size of kazasu_setting before plugins declared it (ABI 1.0 and 1.1).
+constexpr size_t kSettingSizeBefore12 = offsetof(kazasu_setting, max_value) + sizeof(int64_t);
+constexpr size_t kMaxSettings = 1024;
+
+// Copies the plugin's settings array into this host's layout: the plugin's
+// element size (ABI 1.2 setting_size) is the stride, fields the plugin's
+// element lacks stay zero, and fields it has beyond ours are not read.
+Result<std::vector<kazasu_setting>> read_settings(const kazasu_plugin_descriptor& desc) {
+  size_t stride = kSettingSizeBefore12;
+  if (desc.struct_size >= offsetof(kazasu_plugin_descriptor, setting_size) + sizeof desc.setting_size &&
+      desc.setting_size != 0) {
+    stride = desc.setting_size;
+  }
+  constexpr size_t kMinStride = offsetof(kazasu_setting, description) + sizeof(const char*);
+  if (stride < kMinStride || stride > 4096) {
+    return Error{"bad_descriptor", "declares a setting size of " + std::to_string(stride) + " bytes"};
+  }
+  if (desc.settings_count > kMaxSettings) {
+    return Error{"bad_descriptor", "declares " + std::to_string(desc.settings_count) + " settings; at most " +
+                                       std::to_string(kMaxSettings) + " are read"};
+  }
+  std::vector<kazasu_setting> out(desc.settings_count);
+  const auto* base = reinterpret_cast<const unsigned char*>(desc.settings);
+  for (size_t i = 0; i < desc.settings_count; ++i) {
+    kazasu_setting s{};
+    std::memcpy(&s, base + i * stride, std::min(stride, sizeof s));
+    out[i] = s;
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) return Error{"not_found", "no plugin file at " + path.string()};
@@ -22,8 +57,10 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
   auto entry = lib.get<const kazasu_plugin_descriptor*(const uint32_t*, size_t)>(KAZASU_PLUGIN_ENTRY_SYMBOL);
 
   // Every minor of this major, newest first: a plugin built against 1.0 still loads.
-  static constexpr std::array<uint32_t, 2> kOffered = {KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, KAZASU_ABI_MINOR),
+  static constexpr std::array<uint32_t, 3> kOffered = {KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, KAZASU_ABI_MINOR),
+                                                       KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, 1),
                                                        KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, 0)};
+  static_assert(KAZASU_ABI_MINOR == 2, "offer every minor of this major");
   const kazasu_plugin_descriptor* desc = entry(kOffered.data(), kOffered.size());
   const std::string host_abi = std::to_string(KAZASU_ABI_MAJOR) + "." + std::to_string(KAZASU_ABI_MINOR);
   if (desc == nullptr) {
@@ -52,7 +89,9 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
   if (desc->settings_count > 0 && desc->settings == nullptr) {
     return Error{"bad_descriptor", path.string() + " declares settings but gives none"};
   }
-  return std::shared_ptr<PluginLibrary>(new PluginLibrary(std::move(lib), desc, path));
+  auto settings = read_settings(*desc);
+  if (!settings) return Error{"bad_descriptor", path.string() + " " + settings.error().message};
+  return std::shared_ptr<PluginLibrary>(new PluginLibrary(std::move(lib), desc, path, std::move(settings.value())));
 }
 
 }  // namespace kazasu

@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "kazasu/plugin.h"
@@ -24,10 +25,8 @@ class PluginLibrary {
   [[nodiscard]] const kazasu_plugin_descriptor& descriptor() const { return *desc_; }
   [[nodiscard]] std::string name() const { return desc_->name; }
   [[nodiscard]] std::string version() const { return desc_->version != nullptr ? desc_->version : ""; }
-  [[nodiscard]] std::span<const kazasu_setting> settings() const {
-    return desc_->settings != nullptr ? std::span(desc_->settings, desc_->settings_count)
-                                      : std::span<const kazasu_setting>();
-  }
+  /** The declared settings in this host's layout, whatever element size the plugin was built with. */
+  [[nodiscard]] std::span<const kazasu_setting> settings() const { return settings_; }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
   /** The plugin's on_command, or nullptr when it takes no commands (or predates them). */
   [[nodiscard]] decltype(kazasu_plugin_descriptor::on_command) on_command() const {
@@ -48,12 +47,14 @@ class PluginLibrary {
  private:
   // Whether the plugin's descriptor is large enough to hold a field ending at `end`.
   [[nodiscard]] bool has(size_t end) const { return desc_->struct_size >= end; }
-  PluginLibrary(boost::dll::shared_library lib, const kazasu_plugin_descriptor* desc, std::filesystem::path path)
-      : lib_(std::move(lib)), desc_(desc), path_(std::move(path)) {}
+  PluginLibrary(boost::dll::shared_library lib, const kazasu_plugin_descriptor* desc, std::filesystem::path path,
+                std::vector<kazasu_setting> settings)
+      : lib_(std::move(lib)), desc_(desc), path_(std::move(path)), settings_(std::move(settings)) {}
 
   boost::dll::shared_library lib_;
   const kazasu_plugin_descriptor* desc_;
   std::filesystem::path path_;
+  std::vector<kazasu_setting> settings_;
 };
 
 }  // namespace kazasu

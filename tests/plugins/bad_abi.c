@@ -32,6 +32,7 @@ KAZASU_EXPORT const kazasu_plugin_descriptor* kazasu_plugin_entry(const uint32_t
                                              on_tap,
                                              0,
                                              0,
-                                             0};
+                                             0,
+                                             sizeof(kazasu_setting)};
   return &d;
 }

@@ -1,5 +1,5 @@
 /*
- * kazasu plugin ABI, version 1.
+ * kazasu plugin ABI, version 1.2 (docs/plugins.md has the changelog).
  *
  * This header is the whole contract between kazasud and a plugin. It depends
  * on nothing but the C standard library so that a plugin built by another
@@ -10,8 +10,10 @@
  *    (`struct_size`). A reader checks the size before it touches a field that
  *    was appended later.
  *  - The host only ever appends to its structs; a new entry bumps the minor
- *    version. A change that breaks old plugins bumps the major version, and
- *    the host refuses plugins of another major.
+ *    version and says "Appended in 1.N". A change that breaks old plugins
+ *    bumps the major version, and the host refuses plugins of another major.
+ *  - Arrays of structs carry their element size too (the descriptor's
+ *    `setting_size`), so an element may grow without breaking old plugins.
  *  - Handshake (after mosquitto v5): the host calls the plugin's single
  *    exported symbol `kazasu_plugin_entry` with the ABI versions it speaks;
  *    the plugin answers with a descriptor naming the one it uses.
@@ -37,7 +39,7 @@ extern "C" {
 /** The ABI major version this header describes. */
 #define KAZASU_ABI_MAJOR 1
 /** The ABI minor version this header describes. */
-#define KAZASU_ABI_MINOR 1
+#define KAZASU_ABI_MINOR 2
 /** Packs a major and minor version into one number, as offered by the host. */
 #define KAZASU_ABI_VERSION(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 
@@ -81,6 +83,10 @@ typedef enum kazasu_setting_type {
  * One setting a plugin accepts under `[plugins.NAME.config]`. The host rejects
  * unknown keys and wrong types with `file:line: key: what is wrong` before the
  * plugin is created, and `kazasud --help-plugin NAME` prints these.
+ *
+ * An element of the descriptor's `settings` array: the host steps through it
+ * by the descriptor's `setting_size` (1.2), so fields may be appended here
+ * later. Before 1.2 the element was exactly this struct as of 1.1.
  */
 typedef struct kazasu_setting {
   const char* name;          /**< key, e.g. "greeting" */
@@ -181,14 +187,27 @@ typedef struct kazasu_host {
   kazasu_status (*publish)(kazasu_context* ctx, const char* event, const char* fields_json);
 
   /**
-   * The plugin's own SQLite database (WAL). During `on_tap` a transaction is
-   * open on it; the host commits it with the outbox rows when `on_tap`
-   * returns KAZASU_OK and rolls it back otherwise. Do not BEGIN/COMMIT
-   * yourself inside `on_tap`; use SAVEPOINTs if you need nesting.
+   * The plugin's own SQLite database (WAL). During `on_tap`, `on_command`
+   * and `on_timer` a transaction is open on it; the host commits it with the
+   * outbox rows when the callback returns KAZASU_OK and rolls it back
+   * otherwise. Do not BEGIN/COMMIT yourself inside a callback; use
+   * SAVEPOINTs if you need nesting.
+   *
+   * Lifetime: the same pointer from `create` until `destroy` returns; keeping
+   * it in the instance is fine. It belongs to the host: never sqlite3_close()
+   * it, never change its journal mode or synchronous setting, and use it only
+   * from inside a callback (the host runs the instance on one strand). Call
+   * it through the SQLite library the process already has (link libsqlite3;
+   * do not link a second, static SQLite into the plugin).
    */
   struct sqlite3* (*database)(kazasu_context* ctx);
 
-  /** The plugin's `[plugins.NAME.config]` table as a JSON object, defaults filled in. */
+  /**
+   * The plugin's `[plugins.NAME.config]` table as a JSON object, defaults
+   * filled in. Lifetime: the same string from `create` until `destroy`
+   * returns; it does not change while the instance lives (a changed config
+   * takes effect with a new instance).
+   */
   const char* (*config_json)(kazasu_context* ctx);
 
   /** Wall-clock time in milliseconds since the Unix epoch (the host may set it in tests). */
@@ -197,16 +216,24 @@ typedef struct kazasu_host {
   /** The station's UTC offset in seconds (e.g. 32400 for Japan), for day boundaries. */
   int32_t (*utc_offset_seconds)(kazasu_context* ctx);
 
+  /* Appended during 1.0, before its first release: every 1.0 host that
+   * shipped has the entries below up to publish_retained. The SDK checks
+   * struct_size before calling any of them all the same. */
+
   /**
    * Inside `on_command` only: the successful answer, a JSON object sent as
    * the reply's `result`. Without a call, an OK return answers `{}`.
+   * Returns KAZASU_NOT_ALLOWED outside `on_command` and KAZASU_INVALID (and
+   * fails the command with `plugin_error`) when `result_json` is not a JSON
+   * object.
    */
   kazasu_status (*reply)(kazasu_context* ctx, const char* result_json);
 
   /**
    * Inside `on_command` only: a refusal with a machine-readable `code`
    * ([a-z0-9_], e.g. "already_linked") and a staff-readable `message`. The
-   * command's database changes are rolled back.
+   * command's database changes are rolled back. A malformed code becomes
+   * "plugin_error". Returns KAZASU_NOT_ALLOWED outside `on_command`.
    */
   kazasu_status (*reply_error)(kazasu_context* ctx, const char* code, const char* message);
 
@@ -215,16 +242,17 @@ typedef struct kazasu_host {
    * at `due_unix_ms` on the host's clock; `on_timer` then runs on the
    * plugin's strand. Timers do not survive a restart: re-arm them in `create`
    * from your own database. A due time in the past fires at once.
+   * Returns KAZASU_NOT_ALLOWED when the plugin has no `on_timer`.
    */
   kazasu_status (*set_timer)(kazasu_context* ctx, uint64_t timer_id, int64_t due_unix_ms);
 
-  /** Disarms timer `timer_id`; unknown ids are ignored. */
+  /** Disarms timer `timer_id`; unknown ids are ignored (KAZASU_OK). */
   kazasu_status (*cancel_timer)(kazasu_context* ctx, uint64_t timer_id);
 
   /**
    * Like `publish`, but the broker keeps the message as the topic's current
    * state (MQTT retained), e.g. a live roster. Durable and ordered like
-   * every outcome.
+   * every outcome. Returns like `publish`.
    */
   kazasu_status (*publish_retained)(kazasu_context* ctx, const char* event, const char* fields_json);
 } kazasu_host;
@@ -262,6 +290,9 @@ typedef struct kazasu_plugin_descriptor {
    */
   kazasu_status (*on_tap)(void* instance, const kazasu_tap* tap);
 
+  /* Appended during 1.0, before its first release; the host reads each only
+   * when struct_size covers it. */
+
   /**
    * Handles a command; may be NULL when the plugin takes none (every command
    * then gets the error `unknown_command`). Runs on the plugin's strand inside
@@ -291,6 +322,14 @@ typedef struct kazasu_plugin_descriptor {
    */
   kazasu_status (*check_settings)(const char* settings_json, char* key, size_t key_size, char* message,
                                   size_t message_size);
+
+  /* Appended in 1.2: read only when struct_size covers it. */
+
+  /**
+   * sizeof(kazasu_setting) as the plugin knows it: the stride of `settings`.
+   * 0, or a descriptor that ends before this field, means the 1.1 element.
+   */
+  size_t setting_size;
 } kazasu_plugin_descriptor;
 
 /**

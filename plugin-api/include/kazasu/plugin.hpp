@@ -16,6 +16,7 @@
 #ifndef KAZASU_PLUGIN_HPP
 #define KAZASU_PLUGIN_HPP
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -92,7 +93,12 @@ class HostError : public std::runtime_error {
   kazasu_status status_;
 };
 
-/** The host services handed to a plugin instance. Cheap to copy. */
+/**
+ * The host services handed to a plugin instance. Cheap to copy. Entries a
+ * host may lack (appended after the first ones) are checked against the
+ * host's struct_size before they are called; a refusal is never dropped:
+ * the helpers throw HostError, or return the status where the caller decides.
+ */
 class Host {
  public:
   Host(const kazasu_host* host, kazasu_context* ctx) : host_(host), ctx_(ctx) {}
@@ -105,22 +111,52 @@ class Host {
   }
   /** Publishes `{plugin}/{event}` retained: the topic's current state. Throws HostError. */
   void publish_retained(const std::string& event, const std::string& fields_json) const {
-    const kazasu_status st = host_->publish_retained(ctx_, event.c_str(), fields_json.c_str());
+    const kazasu_status st =
+        call<&kazasu_host::publish_retained>("publish_retained", event.c_str(), fields_json.c_str());
     if (st != KAZASU_OK) throw HostError("publish of retained event '" + event + "' refused", st);
   }
+  /** The plugin's database: valid from create until destroy; owned by the host (never close it). */
   [[nodiscard]] struct sqlite3* database() const { return host_->database(ctx_); }
   [[nodiscard]] std::string config_json() const { return host_->config_json(ctx_); }
   [[nodiscard]] int64_t now_unix_ms() const { return host_->now_unix_ms(ctx_); }
   [[nodiscard]] int32_t utc_offset_seconds() const { return host_->utc_offset_seconds(ctx_); }
-  /** Arms one-shot timer `id` for `due_unix_ms` on the host's clock (see plugin.h). */
-  void set_timer(uint64_t id, int64_t due_unix_ms) const { host_->set_timer(ctx_, id, due_unix_ms); }
-  void cancel_timer(uint64_t id) const { host_->cancel_timer(ctx_, id); }
-  void reply(const std::string& result_json) const { host_->reply(ctx_, result_json.c_str()); }
-  void reply_error(const std::string& code, const std::string& message) const {
-    host_->reply_error(ctx_, code.c_str(), message.c_str());
+  /** Arms one-shot timer `id` for `due_unix_ms` on the host's clock (see plugin.h); throws HostError. */
+  void set_timer(uint64_t id, int64_t due_unix_ms) const {
+    const kazasu_status st = call<&kazasu_host::set_timer>("set_timer", id, due_unix_ms);
+    if (st != KAZASU_OK) throw HostError("set_timer " + std::to_string(id) + " refused", st);
+  }
+  /** Disarms timer `id`; throws HostError if the host refuses. */
+  void cancel_timer(uint64_t id) const {
+    const kazasu_status st = call<&kazasu_host::cancel_timer>("cancel_timer", id);
+    if (st != KAZASU_OK) throw HostError("cancel_timer " + std::to_string(id) + " refused", st);
+  }
+  /** Inside on_command: the reply's result. The status says whether the host took it. */
+  [[nodiscard]] kazasu_status reply(const std::string& result_json) const {
+    return call<&kazasu_host::reply>("reply", result_json.c_str());
+  }
+  /** Inside on_command: a refusal with a code and a sentence. The status says whether the host took it. */
+  [[nodiscard]] kazasu_status reply_error(const std::string& code, const std::string& message) const {
+    return call<&kazasu_host::reply_error>("reply_error", code.c_str(), message.c_str());
+  }
+  /** Whether this host's vtable has the entry `Member` (it may predate it). */
+  template <auto Member>
+  [[nodiscard]] bool offers() const {
+    const auto* base = reinterpret_cast<const unsigned char*>(host_);
+    const auto* field = reinterpret_cast<const unsigned char*>(&(host_->*Member));
+    return host_->struct_size >= static_cast<size_t>(field - base) + sizeof(host_->*Member) &&
+           host_->*Member != nullptr;
   }
 
  private:
+  template <auto Member, class... Args>
+  kazasu_status call(const char* name, Args... args) const {
+    if (!offers<Member>()) {
+      log(KAZASU_LOG_ERROR, std::string("this kazasud has no host entry ") + name + "; upgrade kazasud");
+      return KAZASU_NOT_ALLOWED;
+    }
+    return (host_->*Member)(ctx_, args...);
+  }
+
   const kazasu_host* host_;
   kazasu_context* ctx_;
 };
@@ -235,13 +271,13 @@ struct Adapter {
     try {
       try {
         const std::string result = self->on_command(Command{view(cmd->id), view(cmd->name), view(cmd->payload_json)});
-        self->host().reply(result.empty() ? std::string("{}") : result);
-        return KAZASU_OK;
+        // A reply the host refused (not a JSON object) fails the command.
+        return self->host().reply(result.empty() ? std::string("{}") : result) == KAZASU_OK ? KAZASU_OK : KAZASU_ERROR;
       } catch (const CommandError& e) {
-        self->host().reply_error(e.code(), e.what());
+        (void)self->host().reply_error(e.code(), e.what());  // the error return below fails it either way
       } catch (const std::exception& e) {
         self->host().log(KAZASU_LOG_ERROR, std::string("on_command failed: ") + e.what());
-        self->host().reply_error("plugin_error", e.what());
+        (void)self->host().reply_error("plugin_error", e.what());
       }
     } catch (...) {  // nothing may unwind into the host
     }
@@ -304,13 +340,18 @@ constexpr auto check_settings_of() {
 template <class T>
 const kazasu_plugin_descriptor* describe(const uint32_t* host_versions, size_t count, const char* name,
                                          const char* version, const char* description) noexcept {
-  bool speaks_v1 = false;
+  // The newest version both sides speak: the host's best of our major, capped at ours.
+  uint32_t chosen_minor = 0;
+  bool speaks_major = false;
   for (size_t i = 0; i < count; ++i) {
-    if ((host_versions[i] >> 16) == KAZASU_ABI_MAJOR) speaks_v1 = true;
+    if ((host_versions[i] >> 16) != KAZASU_ABI_MAJOR) continue;
+    const uint32_t minor = std::min<uint32_t>(host_versions[i] & 0xFFFFu, KAZASU_ABI_MINOR);
+    if (!speaks_major || minor > chosen_minor) chosen_minor = minor;
+    speaks_major = true;
   }
-  if (!speaks_v1) return nullptr;
+  if (!speaks_major) return nullptr;
   static const std::span<const kazasu_setting> settings = settings_of<T>();
-  static const kazasu_plugin_descriptor descriptor = {
+  static kazasu_plugin_descriptor descriptor = {
       sizeof(kazasu_plugin_descriptor),
       KAZASU_ABI_MAJOR,
       KAZASU_ABI_MINOR,
@@ -325,7 +366,9 @@ const kazasu_plugin_descriptor* describe(const uint32_t* host_versions, size_t c
       &Adapter<T>::on_command,
       &detail::on_timer<T>,
       check_settings_of<T>(),
+      sizeof(kazasu_setting),
   };
+  descriptor.abi_minor = static_cast<uint16_t>(chosen_minor);
   return &descriptor;
 }
 
