@@ -46,15 +46,6 @@ HolidayCalendar calendar_from(const nlohmann::json& j) {
 
 }  // namespace
 
-bool valid_reader_name(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 AttendanceConfig parse_config(const std::string& json_text) {
   const auto j = nlohmann::json::parse(json_text.empty() ? "{}" : json_text);
   AttendanceConfig c;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <kazasu/plugin.h>
+#include <kazasu/reader_names.hpp>
 
 #include <cstdint>
 #include <stdexcept>
@@ -79,8 +80,7 @@ class ConfigError : public std::invalid_argument {
   std::string message_;
 };
 
-/** True for a reader name kazasud accepts ([A-Za-z0-9_-], 1 to 64): one MQTT topic segment. */
-bool valid_reader_name(const std::string& name);
+// Reader names: kazasu::valid_reader_name (kazasu/reader_names.hpp).
 
 /** Parses the host's config JSON (defaults filled in by the host); throws ConfigError. */
 AttendanceConfig parse_config(const std::string& json_text);

@@ -8,12 +8,6 @@
 namespace kazasu::attendance {
 namespace {
 
-// Floor division: instants before a station midnight belong to the day before,
-// also for negative values.
-int64_t floor_div(int64_t a, int64_t b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-}
-
 bool digits(const std::string& s, std::initializer_list<size_t> at) {
   for (const size_t i : at) {
     if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
@@ -73,80 +67,17 @@ std::optional<Pattern> make_pattern(const std::string& start, const std::string&
   return Pattern{*s, *e};
 }
 
-int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 int weekday(int64_t day) {
   return static_cast<int>((day % 7 + 11) % 7);  // 1970-01-01 was a Thursday
-}
-
-Civil civil_from_days(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  return Civil{static_cast<int>(yoe + era * 400) + (m <= 2 ? 1 : 0), m, d};
-}
-
-int64_t station_day_number(int64_t unix_ms, int32_t off) {
-  return floor_div(unix_ms + static_cast<int64_t>(off) * 1000, kMsPerDay);
-}
-
-int64_t station_midnight_ms(int64_t day, int32_t off) {
-  return day * kMsPerDay - static_cast<int64_t>(off) * 1000;
-}
-
-std::string format_day(int64_t day) {
-  const Civil c = civil_from_days(day);
-  char out[32];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02d", c.y, c.m, c.d);
-  return out;
-}
-
-std::string station_day(int64_t unix_ms, int32_t off) {
-  return format_day(station_day_number(unix_ms, off));
 }
 
 std::string station_month(int64_t unix_ms, int32_t off) {
   return station_day(unix_ms, off).substr(0, 7);
 }
 
-std::string station_rfc3339(int64_t unix_ms, int32_t off) {
-  const int64_t day = station_day_number(unix_ms, off);
-  const int64_t sec = floor_div(unix_ms - station_midnight_ms(day, off), 1000);
-  const int a = off < 0 ? -off : off;
-  char out[64];
-  std::snprintf(out, sizeof out, "%sT%02d:%02d:%02d%c%02d:%02d", format_day(day).c_str(), static_cast<int>(sec / 3600),
-                static_cast<int>(sec / 60 % 60), static_cast<int>(sec % 60), off < 0 ? '-' : '+', a / 3600,
-                a % 3600 / 60);
-  return out;
-}
-
 std::string station_minute(int64_t unix_ms, int32_t off) {
   const std::string t = station_rfc3339(unix_ms, off);
   return t.substr(0, 10) + " " + t.substr(11, 5);
-}
-
-std::optional<int64_t> parse_day(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !digits(s, {0, 1, 2, 3, 5, 6, 8, 9})) return std::nullopt;
-  const int y = std::stoi(s.substr(0, 4));
-  const int m = std::stoi(s.substr(5, 2));
-  const int d = std::stoi(s.substr(8, 2));
-  if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
-  const int64_t n = days_from_civil(y, m, d);
-  const Civil back = civil_from_days(n);  // 2027-02-29 comes back as March: not a real day
-  if (back.m != m || back.d != d) return std::nullopt;
-  return n;
 }
 
 bool valid_month(const std::string& s) {

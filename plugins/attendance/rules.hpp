@@ -5,6 +5,8 @@
 // numbers.
 #pragma once
 
+#include <kazasu/station_time.hpp>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -17,7 +19,17 @@ namespace kazasu::attendance {
 
 constexpr int64_t kMsPerMinute = 60'000;
 constexpr int64_t kMsPerHour = 60 * kMsPerMinute;
-constexpr int64_t kMsPerDay = 24 * kMsPerHour;
+// Station days and times come from the SDK (kazasu/station_time.hpp).
+using kazasu::Civil;
+using kazasu::civil_from_days;
+using kazasu::days_from_civil;
+using kazasu::format_day;
+using kazasu::kMsPerDay;
+using kazasu::parse_day;
+using kazasu::station_day;
+using kazasu::station_day_number;
+using kazasu::station_midnight_ms;
+using kazasu::station_rfc3339;
 
 /** Regular working hours of a day, in minutes after station midnight. */
 struct Pattern {
@@ -36,33 +48,13 @@ std::string format_hhmm(int minutes);
 /** A pattern whose end is after its start on the same day. */
 std::optional<Pattern> make_pattern(const std::string& start, const std::string& end);
 
-/** Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
-int64_t days_from_civil(int y, int m, int d);
-struct Civil {
-  int y;
-  int m;
-  int d;
-};
-Civil civil_from_days(int64_t days);
 /** Day of the week of a day number: 0 is Sunday, 6 is Saturday. */
 int weekday(int64_t day);
 
-/** Station-time day number (days since epoch) of an instant. */
-int64_t station_day_number(int64_t unix_ms, int32_t utc_offset_seconds);
-/** YYYY-MM-DD in station time. */
-std::string station_day(int64_t unix_ms, int32_t utc_offset_seconds);
 /** YYYY-MM in station time. */
 std::string station_month(int64_t unix_ms, int32_t utc_offset_seconds);
-/** RFC 3339 with the station's offset, seconds precision. */
-std::string station_rfc3339(int64_t unix_ms, int32_t utc_offset_seconds);
 /** "YYYY-MM-DD HH:MM" in station time, for CSV cells a spreadsheet reads as a time. */
 std::string station_minute(int64_t unix_ms, int32_t utc_offset_seconds);
-/** Unix ms of station midnight starting day number `day`. */
-int64_t station_midnight_ms(int64_t day, int32_t utc_offset_seconds);
-
-std::string format_day(int64_t day);
-/** Day number of a real calendar date written YYYY-MM-DD. */
-std::optional<int64_t> parse_day(const std::string& s);
 /** True for YYYY-MM with a month 01-12. */
 bool valid_month(const std::string& s);
 /** `month` moved by `n` months (negative goes back). */

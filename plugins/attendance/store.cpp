@@ -2,12 +2,11 @@
 
 #include <array>
 
+#include <kazasu/migrations.hpp>
 #include <kazasu/sqlite.hpp>
 
 namespace kazasu::attendance {
 
-using db::exec;
-using db::SqlError;
 using db::Statement;
 namespace {
 
@@ -75,29 +74,11 @@ Shift shift_from(const Statement& st) {
 }  // namespace
 
 int Store::schema_version() const {
-  Statement st(db_, "PRAGMA user_version");
-  return st.step() ? static_cast<int>(st.int64(0)) : 0;
+  return db::schema_version(db_);
 }
 
 void Store::migrate() {
-  // A SAVEPOINT works inside the host's transaction and outside one, so a
-  // failed step never leaves a half-migrated file.
-  exec(db_, "SAVEPOINT attendance_migrate");
-  try {
-    const int from = schema_version();
-    if (from > static_cast<int>(kMigrations.size())) {
-      throw SqlError("the attendance database has schema version " + std::to_string(from) +
-                     ", newer than this plugin knows; install the newer plugin or restore a backup");
-    }
-    for (int v = from; v < static_cast<int>(kMigrations.size()); ++v) {
-      exec(db_, kMigrations[static_cast<size_t>(v)]);
-      exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
-    }
-    exec(db_, "RELEASE attendance_migrate");
-  } catch (...) {
-    exec(db_, "ROLLBACK TO attendance_migrate; RELEASE attendance_migrate");
-    throw;
-  }
+  db::migrate(db_, "attendance", kMigrations);
 }
 
 void Store::enroll(const Staff& s, std::string_view token, int64_t now_ms) {

@@ -2,9 +2,9 @@
 // Every refusal carries a machine-readable code and a sentence for staff.
 #include <initializer_list>
 #include <kazasu/command_fields.hpp>
+#include <kazasu/station_time.hpp>
 
 #include "library_plugin.hpp"
-#include "station_time.hpp"
 
 namespace kazasu::library {
 namespace {

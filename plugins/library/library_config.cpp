@@ -16,15 +16,6 @@ int assurance_rank(const std::string& level) {
   return -1;
 }
 
-bool valid_reader_name(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 LibraryConfig parse_config(const std::string& config_json) {
   const auto j = nlohmann::json::parse(config_json);
   LibraryConfig c;

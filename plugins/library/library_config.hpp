@@ -4,6 +4,7 @@
 #pragma once
 
 #include <kazasu/plugin.h>
+#include <kazasu/reader_names.hpp>
 
 #include <cstdint>
 #include <string>
@@ -71,8 +72,5 @@ LibraryConfig parse_config(const std::string& config_json);
 
 /** Rank of an assurance level for link_min_assurance; -1 when unknown. */
 int assurance_rank(const std::string& level);
-
-/** True for a reader name kazasud accepts ([A-Za-z0-9_-], 1 to 64). */
-bool valid_reader_name(const std::string& name);
 
 }  // namespace kazasu::library

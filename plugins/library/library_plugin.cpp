@@ -3,17 +3,15 @@
 #include "library_plugin.hpp"
 
 #include <chrono>
+#include <kazasu/station_time.hpp>
 #include <stdexcept>
 
 #include "hints.hpp"
-#include "station_time.hpp"
 
 namespace kazasu::library {
 namespace {
 
 using nlohmann::json;
-
-constexpr int64_t kMsPerDay = 24LL * 60 * 60 * 1000;
 
 json optional_number(const std::optional<int>& v) {
   return v ? json(*v) : json(nullptr);

@@ -2,12 +2,11 @@
 
 #include <array>
 
+#include <kazasu/migrations.hpp>
 #include <kazasu/sqlite.hpp>
 
 namespace kazasu::library {
 
-using db::exec;
-using db::SqlError;
 using db::Statement;
 namespace {
 
@@ -42,30 +41,11 @@ Link link_from(const Statement& st) {
 }  // namespace
 
 int LinkStore::schema_version() const {
-  Statement st(db_, "PRAGMA user_version");
-  return st.step() ? static_cast<int>(st.int64(0)) : 0;
+  return db::schema_version(db_);
 }
 
 void LinkStore::migrate() {
-  // A SAVEPOINT works both inside the host's transaction and outside one, so a
-  // failed step never leaves a half-migrated file.
-  exec(db_, "SAVEPOINT library_migrate");
-  try {
-    const int from = schema_version();
-    if (from > static_cast<int>(kMigrations.size())) {
-      throw SqlError("the library database has schema version " + std::to_string(from) +
-                     ", newer than this plugin knows (" + std::to_string(kMigrations.size()) +
-                     "); install the newer plugin or restore a backup");
-    }
-    for (int v = from; v < static_cast<int>(kMigrations.size()); ++v) {
-      exec(db_, kMigrations[static_cast<size_t>(v)]);
-      exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
-    }
-    exec(db_, "RELEASE library_migrate");
-  } catch (...) {
-    exec(db_, "ROLLBACK TO library_migrate; RELEASE library_migrate");
-    throw;
-  }
+  db::migrate(db_, "library", kMigrations);
 }
 
 std::optional<Link> LinkStore::find_by_token(std::string_view token) const {

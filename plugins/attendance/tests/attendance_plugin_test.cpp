@@ -1,22 +1,26 @@
-// The plugin through its C ABI against a fake host with a set clock: enroll,
+// The plugin through its C ABI on the SDK's testing kit (a fake host with a set clock): enroll,
 // clock in and out, double taps, the roster, the missing-clock-out timer,
 // warnings once per crossing, rest, corrections, disaster alerts and export.
 #include <gtest/gtest.h>
 
 #include <kazasu/sqlite.hpp>
+#include <kazasu/testing/fake_host.hpp>
 #include <tuple>
 #include <utility>
-
-#include "fake_host.hpp"
 
 namespace kazasu::attendance {
 
 using db::Statement;
 namespace {
 
+using kazasu::testing::FakeHost;
+using kazasu::testing::Published;
 using nlohmann::json;
-using test::FakeHost;
-using test::jst;
+
+// Unix ms of a station-time (UTC+9) "YYYY-MM-DD HH:MM".
+int64_t jst(const std::string& s) {
+  return *kazasu::station_time_ms(s, kazasu::testing::kJapan);
+}
 
 json enroll(FakeHost& h, const std::string& staff, const std::string& card, const std::string& type = "ordinary",
             const std::string& section = "general-affairs") {
@@ -102,7 +106,7 @@ TEST(Clock, TapsToggleInAndOutAndTheRosterFollows) {
   EXPECT_EQ(c["staff"], "S001");
   EXPECT_EQ(c["reader"], "city-hall-1");
   EXPECT_EQ(c["time"], "2027-04-05T08:25:00+09:00");
-  const test::Published& roster = h.published().back();
+  const Published& roster = h.published().back();
   EXPECT_EQ(roster.event, "roster");
   EXPECT_TRUE(roster.retained);
   ASSERT_EQ(roster.fields["in"].size(), 1u);

@@ -2,14 +2,19 @@
 // splits across a holiday, and which limits of domain.md §4 count it.
 #include <gtest/gtest.h>
 
-#include "fake_host.hpp"
+#include <kazasu/station_time.hpp>
+
 #include "rules.hpp"
 
 namespace kazasu::attendance {
 namespace {
 
-using test::jst;
 constexpr int32_t kJst = 9 * 3600;
+
+// Unix ms of a station-time (UTC+9) "YYYY-MM-DD HH:MM".
+int64_t jst(const std::string& s) {
+  return *kazasu::station_time_ms(s, kJst);
+}
 constexpr int64_t kH = kMsPerHour;
 const HolidayCalendar kCalendar;
 

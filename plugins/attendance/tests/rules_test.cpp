@@ -6,14 +6,17 @@
 #include <gtest/gtest.h>
 
 #include "csv_export.hpp"
-#include "fake_host.hpp"
 #include "records.hpp"
 
 namespace kazasu::attendance {
 namespace {
 
-using test::jst;
 constexpr int32_t kJst = 9 * 3600;
+
+// Unix ms of a station-time (UTC+9) "YYYY-MM-DD HH:MM".
+int64_t jst(const std::string& s) {
+  return *kazasu::station_time_ms(s, kJst);
+}
 constexpr int64_t kH = kMsPerHour;
 const HolidayCalendar kCalendar;  // national holidays and the default year-end days off
 
