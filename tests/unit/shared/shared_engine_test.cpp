@@ -94,7 +94,7 @@ TEST_P(Engines, AppendsAreIdempotentAndSummed) {
   EXPECT_EQ(b->append(plugin(), "acct", Entry{"visit-1", R"({"rule":"visit"})", 10, "city/B", 2}), Status::exists);
   EXPECT_EQ(b->append(plugin(), "acct", Entry{"visit-1", R"({"rule":"other"})", 10, "city/B", 2}), Status::conflict);
   EXPECT_EQ(b->append(plugin(), "acct", Entry{"donate-1", "{}", -4, "city/B", 3}), Status::ok);
-  for (int i = 0; i < 5; ++i) a->append(plugin(), "acct", Entry{"v" + std::to_string(i), "{}", 1, "city/A", 4 + i});
+  for (const char* id : {"v0", "v1", "v2", "v3", "v4"}) a->append(plugin(), "acct", Entry{id, "{}", 1, "city/A", 4});
   const auto all = b->entries(plugin(), "acct", 3);
   ASSERT_EQ(all.status, Status::ok) << all.detail;
   EXPECT_EQ(all.sum, 10 - 4 + 5);
