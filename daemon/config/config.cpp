@@ -243,6 +243,57 @@ void read_storage(TomlReader& r, const toml::table& root, Config& cfg) {
   if (auto v = r.integer(*t, "storage", "alarm_free_mb", 0, 1'000'000)) cfg.storage.alarm_free_mb = *v;
 }
 
+void read_shared(TomlReader& r, const toml::table& root, const fs::path& base, Config& cfg) {
+  cfg.shared.sqlite_file = cfg.station.data_dir / "shared.db";
+  const toml::table* t = r.table(root, "", "shared");
+  if (t == nullptr) return;
+  const int line = TomlReader::line_of(*t);
+  r.unknown_keys(*t, "shared", {"engine", "sqlite_file", "conninfo", "password_file", "deadline_ms"});
+  if (auto v = r.string(*t, "shared", "engine", line, false)) {
+    if (*v == "sqlite" || *v == "postgresql") {
+      cfg.shared.engine = *v;
+    } else {
+      r.error(TomlReader::line_of(*t->get("engine")), "shared.engine", "\"" + *v + "\" is not sqlite or postgresql");
+    }
+  }
+  if (auto v = r.string(*t, "shared", "sqlite_file", line, false)) cfg.shared.sqlite_file = resolve(base, *v);
+  if (auto v = r.string(*t, "shared", "conninfo", line, false)) {
+    // libpq parses it; a password in it would put a secret in a readable file.
+    if (v->size() > 4096) {
+      r.error(TomlReader::line_of(*t->get("conninfo")), "shared.conninfo", "longer than 4096 bytes");
+    } else if (v->find("password") != std::string::npos) {
+      r.error(TomlReader::line_of(*t->get("conninfo")), "shared.conninfo",
+              "holds a password; put it in password_file (owner-only) instead");
+    } else {
+      cfg.shared.conninfo = *v;
+    }
+  }
+  if (auto v = r.integer(*t, "shared", "deadline_ms", 50, 60000)) cfg.shared.deadline_ms = static_cast<int>(*v);
+  if (auto v = r.string(*t, "shared", "password_file", line, false)) {
+    cfg.shared.password_file = resolve(base, *v);
+    const int pline = TomlReader::line_of(*t->get("password_file"));
+    const std::string file = cfg.shared.password_file.string();
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
+      r.error(pline, "shared.password_file", file + ": " + std::strerror(errno));
+    } else if ((st.st_mode & 077) != 0) {
+      r.error(pline, "shared.password_file", file + " must be readable by its owner only (chmod 600 " + file + ")");
+    } else if (st.st_size > 1024) {
+      r.error(pline, "shared.password_file", file + " is larger than a password (1024 bytes)");
+    } else {
+      std::ifstream in(file, std::ios::binary);
+      std::getline(in, cfg.shared.password);
+      while (!cfg.shared.password.empty() &&
+             (cfg.shared.password.back() == '\r' || cfg.shared.password.back() == ' ')) {
+        cfg.shared.password.pop_back();
+      }
+    }
+  }
+  if (cfg.shared.engine == "postgresql" && cfg.shared.conninfo.empty()) {
+    r.error(line, "shared.conninfo", "required when engine is postgresql");
+  }
+}
+
 void read_plugins(TomlReader& r, const toml::table& root, Config& cfg) {
   const toml::table* plugins = r.table(root, "", "plugins");
   if (plugins == nullptr) return;
@@ -512,12 +563,13 @@ Config load_config(const fs::path& file, std::vector<ConfigError>& errors) {
 
   TomlReader r(name);
   r.unknown_keys(root, "",
-                 {"station", "mqtt", "outbox", "plugins", "readers", "sim", "diagnostics", "identify", "storage"});
+                 {"station", "mqtt", "outbox", "plugins", "readers", "sim", "diagnostics", "identify", "storage", "shared"});
   const fs::path base = fs::absolute(file).parent_path();
   read_station(r, root, base, cfg);
   read_mqtt(r, root, base, cfg);
   read_outbox(r, root, cfg);
   read_storage(r, root, cfg);
+  read_shared(r, root, base, cfg);
   read_plugins(r, root, cfg);
   read_identify(r, root, base, cfg);
   read_readers(r, root, cfg);

@@ -69,6 +69,16 @@ struct StorageConfig {
   int64_t alarm_free_mb = 256;  // daemon/alarm storage_low below this much free space; 0: off
 };
 
+/** [shared]: records the stations of a city share (docs/shared.md). */
+struct SharedConfig {
+  std::string engine = "sqlite";     // "sqlite" or "postgresql"
+  std::filesystem::path sqlite_file;  // engine sqlite; default: data_dir/shared.db
+  std::string conninfo;               // engine postgresql: libpq keywords (host, port, dbname, user, sslmode, ...)
+  std::filesystem::path password_file;  // owner-only file holding the PostgreSQL password
+  std::string password;
+  int deadline_ms = 1500;  // every call to the engine answers within this, or says unavailable
+};
+
 struct PluginConfig {
   std::string name;
   std::filesystem::path path;
@@ -121,6 +131,7 @@ struct Config {
   MqttConfig mqtt;
   OutboxConfig outbox;
   StorageConfig storage;
+  SharedConfig shared;
   std::vector<PluginConfig> plugins;
   std::vector<ReaderConfig> readers;
   IdentifyConfig identify;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tap.hpp"
@@ -41,6 +42,9 @@ struct PluginResult {
   std::string message;
   std::vector<Outgoing> committed;  // outbox rows now durable, in publish order
   std::string reply_json = "{}";    // commands: the `result` when ok
+  // Shared claims the call made (key, claim id): released when its commit fails.
+  std::vector<std::pair<std::string, std::string>> shared_claims;
+  int64_t shared_appended = 0;  // entries queued for the engine by this call
 
   [[nodiscard]] bool ok() const { return reason == CallReason::ok; }
   /** The error code as published: the plugin's own for command_error, else the reason's name. */

@@ -48,7 +48,8 @@ std::vector<ConfigError> check_plugin(const Config& cfg, PluginConfig& plugin, s
   return {ConfigError{cfg.file.string(), plugin.line, "plugins." + plugin.name, lib.error().message}};
 }
 
-PluginHost::PluginHost(const Config& cfg, const Topics& topics, const boost::asio::any_io_executor& pool) {
+PluginHost::PluginHost(const Config& cfg, const Topics& topics, const boost::asio::any_io_executor& pool,
+                       shared::Service* shared) {
   std::vector<std::string> names;
   for (PluginConfig p : cfg.plugins) {
     std::vector<ConfigError> setting_errors;
@@ -59,7 +60,7 @@ PluginHost::PluginHost(const Config& cfg, const Topics& topics, const boost::asi
       continue;
     }
     const std::string version = lib.value()->version();
-    auto inst = PluginInstance::create(lib.value(), p, cfg.station.data_dir, topics, pool);
+    auto inst = PluginInstance::create(lib.value(), p, cfg.station.data_dir, topics, shared, pool);
     if (!inst) {
       log::error("plugin refused", "plugin", p.name, "reason", inst.error().reason, "detail", inst.error().message);
       refused_.push_back({p.name, inst.error().reason, inst.error().message});

@@ -23,7 +23,9 @@ struct RefusedPlugin {
 
 class PluginHost {
  public:
-  PluginHost(const Config& cfg, const Topics& topics, const boost::asio::any_io_executor& pool);
+  /** `shared` may be null: plugins then get KAZASU_SHARED_NOT_ALLOWED from shared calls. */
+  PluginHost(const Config& cfg, const Topics& topics, const boost::asio::any_io_executor& pool,
+             shared::Service* shared = nullptr);
 
   [[nodiscard]] PluginInstance* find(const std::string& name) const;
   [[nodiscard]] const std::vector<std::unique_ptr<PluginInstance>>& plugins() const { return plugins_; }

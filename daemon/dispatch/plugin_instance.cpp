@@ -1,5 +1,6 @@
 #include "dispatch/plugin_instance.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cstring>
 
@@ -39,30 +40,40 @@ const kazasu_host PluginInstance::kHost = {
     &PluginInstance::host_set_timer,
     &PluginInstance::host_cancel_timer,
     &PluginInstance::host_publish_retained,
+    &PluginInstance::host_shared_claim,
+    &PluginInstance::host_shared_get,
+    &PluginInstance::host_shared_put,
+    &PluginInstance::host_shared_append,
+    &PluginInstance::host_shared_entries,
 };
 
 PluginInstance::PluginInstance(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg,
-                               const std::filesystem::path& db_file, const Topics& topics,
+                               const std::filesystem::path& db_file, const Topics& topics, shared::Service* shared,
                                const boost::asio::any_io_executor& pool)
     : lib_(std::move(lib)),
       cfg_(std::move(cfg)),
       settings_json_(cfg_.settings.dump()),
       topics_(topics),
+      shared_(shared),
       db_(db_file, sqlite::Sync::full),
       strand_(boost::asio::make_strand(pool)),
       ctx_(std::make_unique<kazasu_context>(kazasu_context{this})) {
   outbox::ensure_schema(db_);
   store_ = std::make_shared<OutboxStore>(cfg_.name, db_file);
+  if (shared_ != nullptr) {
+    shared::ensure_local_schema(db_);
+    shared_->attach(cfg_.name, db_file);
+  }
 }
 
 Result<std::unique_ptr<PluginInstance>> PluginInstance::create(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg,
                                                                const std::filesystem::path& data_dir,
-                                                               const Topics& topics,
+                                                               const Topics& topics, shared::Service* shared,
                                                                const boost::asio::any_io_executor& pool) {
   std::unique_ptr<PluginInstance> self;
   const std::filesystem::path db_file = data_dir / "plugins" / (cfg.name + ".db");
   try {
-    self.reset(new PluginInstance(std::move(lib), std::move(cfg), db_file, topics, pool));
+    self.reset(new PluginInstance(std::move(lib), std::move(cfg), db_file, topics, shared, pool));
   } catch (const std::exception& e) {
     return Error{"database", "cannot open " + db_file.string() + ": " + e.what()};
   }
@@ -159,11 +170,25 @@ void PluginInstance::drain() {
       }
       for (auto& r : results) {
         if (!r.ok()) continue;
+        release_claims(r.shared_claims);  // their tap is not recorded, so neither are they
         r = failure(e, "commit failed: ");
       }
     }
   }
+  if (shared_ != nullptr) {
+    int64_t appended = 0;
+    for (const auto& r : results) appended += r.ok() ? r.shared_appended : 0;
+    if (appended > 0) shared_->nudge(appended);
+  }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].call->complete(std::move(results[i]));
+}
+
+void PluginInstance::release_claims(const std::vector<std::pair<std::string, std::string>>& claims) {
+  if (shared_ == nullptr) return;
+  for (const auto& [key, claim_id] : claims) {
+    // Unavailable: the engine keeps it to release later, or the next start's reconciling does.
+    shared_->engine().release(cfg_.name, key, claim_id);
+  }
 }
 
 PluginResult PluginInstance::run_job(Job& job) {
@@ -231,6 +256,7 @@ PluginResult PluginInstance::run_job(Job& job) {
   try {
     db_.exec(ok ? "RELEASE kazasu_job" : "ROLLBACK TO kazasu_job; RELEASE kazasu_job");
   } catch (const std::exception& e) {
+    release_claims(current.claims);
     return failure(e, "savepoint failed: ");
   }
   if (ok) {
@@ -238,8 +264,11 @@ PluginResult PluginInstance::run_job(Job& job) {
     result.reason = CallReason::ok;
     result.committed = std::move(current.published);
     if (current.reply_json) result.reply_json = *current.reply_json;
+    result.shared_claims = std::move(current.claims);
+    result.shared_appended = current.appended;
     return result;
   }
+  release_claims(current.claims);
   if (!in_time) {
     result.reason = CallReason::timeout;
     result.message = "the plugin ran past its time budget";
@@ -364,6 +393,179 @@ kazasu_status PluginInstance::host_reply_error(kazasu_context* ctx, const char* 
   const std::string c = text::is_token(cv) ? std::string(cv) : "plugin_error";
   self.current_->reply_error = {c, message != nullptr ? message : ""};
   return KAZASU_OK;
+}
+
+// ---- shared state (ABI 1.3) ----------------------------------------------------------
+
+namespace {
+kazasu_shared_status to_c(shared::Status s) {
+  switch (s) {
+    case shared::Status::ok:
+      return KAZASU_SHARED_OK;
+    case shared::Status::exists:
+      return KAZASU_SHARED_EXISTS;
+    case shared::Status::conflict:
+      return KAZASU_SHARED_CONFLICT;
+    case shared::Status::not_found:
+      return KAZASU_SHARED_NOT_FOUND;
+    case shared::Status::unavailable:
+      return KAZASU_SHARED_UNAVAILABLE;
+    case shared::Status::invalid:
+      return KAZASU_SHARED_INVALID;
+  }
+  return KAZASU_SHARED_INVALID;
+}
+
+// A C string from a plugin, bounded: at most `max` bytes are looked at.
+std::optional<std::string_view> bounded(const char* s, size_t max) {
+  if (s == nullptr) return std::nullopt;
+  const size_t n = ::strnlen(s, max + 1);
+  if (n > max) return std::nullopt;
+  return std::string_view(s, n);
+}
+}  // namespace
+
+kazasu_shared_status PluginInstance::host_shared_claim(kazasu_context* ctx, const char* key, const char* value,
+                                                       kazasu_shared_record* holder) {
+  PluginInstance& self = *ctx->self;
+  if (self.current_ == nullptr || self.shared_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+  const auto k = bounded(key, shared::kMaxKeyBytes);
+  const auto v = bounded(value, shared::kMaxValueBytes);
+  if (!k || !v || shared::check_key(*k) || shared::check_value(*v)) return KAZASU_SHARED_INVALID;
+  Current& cur = *self.current_;
+  // Remembered locally first, in the callback's transaction: a crash after the
+  // engine took the claim but before this commit is found at the next start.
+  const std::string claim_id = cur.id;
+  const auto r = self.shared_->engine().claim(self.cfg_.name, *k, *v, claim_id,
+                                              shared::Writer{self.shared_->station(), clock::now_unix_ms()});
+  if (r.status == shared::Status::ok) {
+    try {
+      self.db_.prepare("INSERT OR REPLACE INTO kazasu_shared_claims (key, claim_id) VALUES (?, ?)")
+          .bind(1, *k)
+          .bind(2, claim_id)
+          .run();
+    } catch (const std::exception& e) {
+      // Without the local row the claim could not be told apart from a crash's: give it back.
+      self.shared_->engine().release(self.cfg_.name, *k, claim_id);
+      log::error("shared claim given back: it could not be recorded locally", "plugin", self.cfg_.name, "error",
+                 e.what());
+      return KAZASU_SHARED_UNAVAILABLE;
+    }
+    cur.claims.emplace_back(std::string(*k), claim_id);
+  } else if (r.status == shared::Status::unavailable) {
+    log::warning("shared claim unavailable", "plugin", self.cfg_.name, "engine", self.shared_->engine().name(),
+                 "detail", r.detail);
+  }
+  if (holder != nullptr && (r.status == shared::Status::ok || r.status == shared::Status::exists)) {
+    self.fill(*holder, r.record);
+  }
+  return to_c(r.status);
+}
+
+void PluginInstance::fill(kazasu_shared_record& out, const shared::Record& r) {
+  // Only the fields the plugin's struct has room for.
+  auto& strings = current_->shared_strings;
+  kazasu_shared_record full{};
+  full.struct_size = out.struct_size;
+  full.value = strings.emplace_back(r.value).c_str();
+  full.version = r.version;
+  full.station = strings.emplace_back(r.station).c_str();
+  full.at_unix_ms = r.at_unix_ms;
+  const size_t n = std::min<size_t>(out.struct_size, sizeof full);
+  if (n > sizeof out.struct_size) {
+    std::memcpy(reinterpret_cast<unsigned char*>(&out) + sizeof out.struct_size,
+                reinterpret_cast<const unsigned char*>(&full) + sizeof full.struct_size, n - sizeof out.struct_size);
+  }
+}
+
+kazasu_shared_status PluginInstance::host_shared_get(kazasu_context* ctx, const char* key,
+                                                     kazasu_shared_record* record) {
+  PluginInstance& self = *ctx->self;
+  if (self.current_ == nullptr || self.shared_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+  const auto k = bounded(key, shared::kMaxKeyBytes);
+  if (!k || shared::check_key(*k)) return KAZASU_SHARED_INVALID;
+  const auto r = self.shared_->engine().get(self.cfg_.name, *k);
+  if (r.status == shared::Status::ok && record != nullptr) self.fill(*record, r.record);
+  return to_c(r.status);
+}
+
+kazasu_shared_status PluginInstance::host_shared_put(kazasu_context* ctx, const char* key, const char* value,
+                                                     int64_t expected_version, kazasu_shared_record* record) {
+  PluginInstance& self = *ctx->self;
+  if (self.current_ == nullptr || self.shared_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+  const auto k = bounded(key, shared::kMaxKeyBytes);
+  if (!k || shared::check_key(*k) || expected_version < -1) return KAZASU_SHARED_INVALID;
+  std::optional<std::string_view> v;
+  if (value != nullptr) {
+    v = bounded(value, shared::kMaxValueBytes);
+    if (!v || shared::check_value(*v)) return KAZASU_SHARED_INVALID;
+  }
+  const auto r = self.shared_->engine().put(self.cfg_.name, *k, v, expected_version,
+                                            shared::Writer{self.shared_->station(), clock::now_unix_ms()});
+  if ((r.status == shared::Status::ok || r.status == shared::Status::conflict) && record != nullptr) {
+    self.fill(*record, r.record);
+  }
+  return to_c(r.status);
+}
+
+kazasu_shared_status PluginInstance::host_shared_append(kazasu_context* ctx, const char* key, const char* entry_id,
+                                                        const char* body, int64_t amount) {
+  PluginInstance& self = *ctx->self;
+  if (self.current_ == nullptr || self.shared_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+  const auto k = bounded(key, shared::kMaxKeyBytes);
+  const auto id = bounded(entry_id, shared::kMaxEntryIdBytes);
+  const auto b = bounded(body != nullptr ? body : "", shared::kMaxValueBytes);
+  if (!k || !id || !b || shared::check_key(*k) || shared::check_entry_id(*id) || shared::check_value(*b)) {
+    return KAZASU_SHARED_INVALID;
+  }
+  try {
+    // A repeat of an id already queued here is a no-op, as on the engine.
+    self.db_
+        .prepare(
+            "INSERT INTO kazasu_shared_queue (key, entry_id, body, amount, at_ms) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (key, entry_id) DO NOTHING")
+        .bind(1, *k)
+        .bind(2, *id)
+        .bind(3, *b)
+        .bind(4, amount)
+        .bind(5, clock::now_unix_ms())
+        .run();
+  } catch (const std::exception& e) {
+    log::error("shared append not recorded", "plugin", self.cfg_.name, "error", e.what());
+    return KAZASU_SHARED_UNAVAILABLE;
+  }
+  self.current_->appended += sqlite3_changes(self.db_.handle());  // 0 for a repeat of a queued id
+  return KAZASU_SHARED_OK;
+}
+
+kazasu_shared_status PluginInstance::host_shared_entries(kazasu_context* ctx, const char* key, uint32_t limit,
+                                                         kazasu_shared_entries* out) {
+  PluginInstance& self = *ctx->self;
+  if (self.current_ == nullptr || self.shared_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+  const auto k = bounded(key, shared::kMaxKeyBytes);
+  if (!k || shared::check_key(*k) || out == nullptr) return KAZASU_SHARED_INVALID;
+  const auto e = self.shared_->entries(self.cfg_.name, self.db_, *k, std::min<size_t>(limit, shared::kMaxEntries));
+  if (e.status != shared::Status::ok) return to_c(e.status);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& x : e.entries) {
+    list.push_back({{"id", x.entry_id},
+                    {"body", x.body},
+                    {"amount", x.amount},
+                    {"station", x.station},
+                    {"at_unix_ms", x.at_unix_ms},
+                    {"pending", x.pending}});
+  }
+  kazasu_shared_entries full{};
+  full.struct_size = out->struct_size;
+  full.entries_json = self.current_->shared_strings.emplace_back(list.dump()).c_str();
+  full.sum = e.sum;
+  full.count = e.count;
+  const size_t n = std::min<size_t>(out->struct_size, sizeof full);
+  if (n > sizeof out->struct_size) {
+    std::memcpy(reinterpret_cast<unsigned char*>(out) + sizeof out->struct_size,
+                reinterpret_cast<const unsigned char*>(&full) + sizeof full.struct_size, n - sizeof out->struct_size);
+  }
+  return KAZASU_SHARED_OK;
 }
 
 }  // namespace kazasu

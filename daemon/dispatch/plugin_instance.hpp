@@ -28,6 +28,7 @@
 #include "mqtt/topics.hpp"
 #include "outbox/outbox_store.hpp"
 #include "outbox/sqlite.hpp"
+#include "shared/shared_service.hpp"
 
 struct kazasu_context;
 
@@ -38,6 +39,7 @@ class PluginInstance {
   /** Opens the plugin's database, then calls its create(); the error is one log sentence. */
   static Result<std::unique_ptr<PluginInstance>> create(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg,
                                                         const std::filesystem::path& data_dir, const Topics& topics,
+                                                        shared::Service* shared,
                                                         const boost::asio::any_io_executor& pool);
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
@@ -81,7 +83,7 @@ class PluginInstance {
   void drain();
   PluginResult run_job(Job& job);
   PluginInstance(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg, const std::filesystem::path& db_file,
-                 const Topics& topics, const boost::asio::any_io_executor& pool);
+                 const Topics& topics, shared::Service* shared, const boost::asio::any_io_executor& pool);
 
   // The host vtable's entries; `ctx` leads back to the instance.
   static void host_log(kazasu_context* ctx, kazasu_log_level level, const char* message);
@@ -96,6 +98,17 @@ class PluginInstance {
   static kazasu_status host_reply_error(kazasu_context* ctx, const char* code, const char* message);
   static kazasu_status host_set_timer(kazasu_context* ctx, uint64_t timer_id, int64_t due_unix_ms);
   static kazasu_status host_cancel_timer(kazasu_context* ctx, uint64_t timer_id);
+  static kazasu_shared_status host_shared_claim(kazasu_context* ctx, const char* key, const char* value,
+                                                kazasu_shared_record* holder);
+  static kazasu_shared_status host_shared_get(kazasu_context* ctx, const char* key, kazasu_shared_record* record);
+  static kazasu_shared_status host_shared_put(kazasu_context* ctx, const char* key, const char* value,
+                                              int64_t expected_version, kazasu_shared_record* record);
+  static kazasu_shared_status host_shared_append(kazasu_context* ctx, const char* key, const char* entry_id,
+                                                 const char* body, int64_t amount);
+  static kazasu_shared_status host_shared_entries(kazasu_context* ctx, const char* key, uint32_t limit,
+                                                  kazasu_shared_entries* out);
+  void release_claims(const std::vector<std::pair<std::string, std::string>>& claims);
+  void fill(kazasu_shared_record& out, const shared::Record& r);
   static const kazasu_host kHost;
 
   // What the callback running now may publish under, and what it said.
@@ -108,12 +121,17 @@ class PluginInstance {
     std::vector<Outgoing> published;
     std::optional<std::string> reply_json;
     std::optional<std::pair<std::string, std::string>> reply_error;
+    std::vector<std::pair<std::string, std::string>> claims;  // shared claims made (key, claim id)
+    int64_t appended = 0;
+    // Strings handed to the plugin by shared calls: valid until the callback returns.
+    std::deque<std::string> shared_strings;
   };
 
   std::shared_ptr<PluginLibrary> lib_;
   PluginConfig cfg_;
   std::string settings_json_;
   const Topics& topics_;
+  shared::Service* shared_;  // null when the host runs without shared state (unit tests)
   sqlite::Database db_;  // used on the strand only
   std::shared_ptr<OutboxStore> store_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;

@@ -36,7 +36,9 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
     : io_(io), cfg_(cfg), status_topic_(std::move(status_topic)), reconnect_timer_(io) {
   // No Paho persistence: the outbox is the only durable copy.
   client_ =
-      std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id, mqtt::create_options(MQTTVERSION_5), nullptr);
+      std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id,
+                                           // Room for both windows and the retained topics, with margin.
+                                           mqtt::create_options(MQTTVERSION_5, 1024), nullptr);
   std::weak_ptr<bool> alive = alive_;
   auto post = [this, alive](auto fn) {
     boost::asio::post(io_, [alive, fn = std::move(fn)]() {
@@ -93,6 +95,14 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
       }
       if (on_acked) on_acked(done);
       pump();
+    });
+  });
+
+  reply_listener_ = std::make_unique<Listener>([this, post](bool, const mqtt::token&) {
+    // Delivered or given up by Paho: either way its slot in the window is free.
+    post([this] {
+      if (replies_inflight_ > 0) --replies_inflight_;
+      pump_replies();
     });
   });
 
@@ -181,7 +191,9 @@ void Publisher::on_connected(bool session_present) {
     }
   }
   for (const auto& [topic, payload] : retained_) send_retained(topic, payload);
+  replies_inflight_ = 0;  // Paho resends its own copies; the window starts afresh
   pump();
+  pump_replies();
 }
 
 void Publisher::on_connection_lost(const std::string& cause) {
@@ -243,20 +255,33 @@ void Publisher::subscribe(const std::string& filter, std::function<void(mqtt::co
 }
 
 void Publisher::send_reply(const std::string& topic, const std::string& payload, const std::string& correlation_data) {
-  if (!connected_) {
-    log::warning("command reply dropped: broker not connected", "topic", topic);
+  if (replies_.size() >= kMaxQueuedReplies) {
+    log::warning("command reply dropped: too many replies waiting for the broker", "topic", topic, "waiting",
+                 replies_.size());
     return;
   }
-  auto msg = mqtt::make_message(topic, payload, 1, false);
-  if (!correlation_data.empty()) {
-    mqtt::properties props;
-    props.add(mqtt::property(mqtt::property::CORRELATION_DATA, mqtt::binary_ref(correlation_data)));
-    msg->set_properties(props);
-  }
-  try {
-    client_->publish(msg);
-  } catch (const mqtt::exception& e) {
-    log::warning("command reply failed", "topic", topic, "error", e.what());
+  replies_.push_back(Reply{topic, payload, correlation_data});
+  pump_replies();
+}
+
+void Publisher::pump_replies() {
+  constexpr size_t kReplyWindow = 32;
+  while (connected_ && !replies_.empty() && replies_inflight_ < kReplyWindow) {
+    const Reply& r = replies_.front();
+    auto msg = mqtt::make_message(r.topic, r.payload, 1, false);
+    if (!r.correlation_data.empty()) {
+      mqtt::properties props;
+      props.add(mqtt::property(mqtt::property::CORRELATION_DATA, mqtt::binary_ref(r.correlation_data)));
+      msg->set_properties(props);
+    }
+    try {
+      client_->publish(msg, nullptr, *reply_listener_);
+    } catch (const mqtt::exception& e) {
+      log::warning("command reply failed", "topic", r.topic, "error", e.what());
+      return;  // stays queued; the next delivery or reconnect tries again
+    }
+    ++replies_inflight_;
+    replies_.pop_front();
   }
 }
 

@@ -50,6 +50,8 @@ class Publisher {
   [[nodiscard]] uint64_t volatile_dropped() const { return volatile_dropped_; }
   /** Sends a command reply now (QoS 1, not durable: the caller asks again if it is lost). */
   void send_reply(const std::string& topic, const std::string& payload, const std::string& correlation_data);
+  /** Replies waiting for the broker at most: a burst beyond this is refused with a log line. */
+  static constexpr size_t kMaxQueuedReplies = 4096;
   /**
    * Subscribes to `filter` on every connection; `handler` gets each message on
    * the io thread.
@@ -69,10 +71,12 @@ class Publisher {
   void on_connection_lost(const std::string& cause);
   void pump();
   void send_retained(const std::string& topic, const std::string& payload);
+  void pump_replies();
 
   class Listener;
   std::unique_ptr<Listener> connect_listener_;
   std::unique_ptr<Listener> publish_listener_;
+  std::unique_ptr<Listener> reply_listener_;
 
   boost::asio::io_context& io_;
   MqttConfig cfg_;
@@ -86,6 +90,13 @@ class Publisher {
   bool stopping_ = false;
   uint64_t next_local_id_ = 0;
   size_t volatile_held_ = 0;
+  // Command replies: not durable, but paced like outcomes (Paho refuses a
+  // burst of more than ~100 queued publishes) and bounded.
+  struct Reply {
+    std::string topic, payload, correlation_data;
+  };
+  std::deque<Reply> replies_;
+  size_t replies_inflight_ = 0;
   uint64_t volatile_dropped_ = 0;
   std::deque<Outgoing> unsent_;
   std::map<uint64_t, Outgoing> inflight_;  // ordered by send order

@@ -86,6 +86,12 @@ nlohmann::json Station::control_status() {
   j["mqtt"] = publisher_.connected() ? "connected" : "disconnected";
   j["queued"] = publisher_.queued();
   j["taps_in_flight"] = dispatcher_.in_flight();
+  const auto shared = shared_.facts();
+  j["shared"] = {{"engine", shared.engine},
+                 {"reachable", shared.reachable},
+                 {"queued_entries", shared.queued},
+                 {"conflicts", shared.conflicts},
+                 {"released_claims", shared.released_claims}};
   for (auto& p : j["plugins"]) {
     const PluginInstance* inst = plugins_.find(p["name"].get<std::string>());
     p["taps"] = inst->taps();

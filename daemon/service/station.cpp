@@ -1,11 +1,14 @@
 #include "service/station.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "mqtt/envelope.hpp"
 #include "core/tap_id.hpp"
 #include "service/notify.hpp"
 
@@ -56,7 +59,8 @@ Station::Station(const Config& cfg)
       boot_id_(new_tap_id(boot_ms_)),
       pool_(std::max<size_t>(2, cfg.plugins.size())),
       daemon_outbox_(cfg.station.data_dir / "kazasud.db"),
-      plugins_(cfg, topics_, pool_.get_executor()),
+      shared_(cfg.shared, cfg.station.site + "/" + cfg.station.name, boot_ms_),
+      plugins_(cfg, topics_, pool_.get_executor(), &shared_),
       facts_(status_facts(cfg, plugins_, boot_id_)),
       publisher_(io_, cfg.mqtt, topics_.status(), status_payload(topics_, facts_, boot_ms_, "offline").dump()),
       stage_log_(cfg.stage_log),
@@ -83,6 +87,9 @@ Station::Station(const Config& cfg)
       trust_(load_trust_anchors(cfg.identify)),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {
   arm_flush();
+  shared_.on_conflict = [this](const std::string& plugin, const std::string& key, const std::string& entry_id) {
+    boost::asio::post(io_, [this, plugin, key, entry_id] { on_shared_conflict(plugin, key, entry_id); });
+  };
   publisher_.on_acked = [this](const Outgoing& o) {
     o.store->acknowledged(o.seq);
     if (o.store->unflushed() >= 512) flush_acked();
@@ -119,6 +126,7 @@ int Station::run() {
     driver->start([this, &rc](CardRead read) { return dispatcher_.on_read(rc, std::move(read)); }, on_state);
   }
 
+  shared_.start();
   status_started_ = true;
   publish_status();
   publisher_.start();
@@ -244,12 +252,32 @@ void Station::wait_drain() {
     flush_timer_.cancel();
     log_sweep_.cancel();
     storage_.stop();
+    shared_.stop();
     timers_.stop();
     io_.stop();
     return;
   }
   drain_.expires_after(std::chrono::milliseconds(10));
   drain_.async_wait([this](const boost::system::error_code&) { wait_drain(); });
+}
+
+void Station::on_shared_conflict(const std::string& plugin, const std::string& key, const std::string& entry_id) {
+  // Never merged: staff and the facility PC learn of it from the plugin's topic.
+  const int64_t now = clock::now_unix_ms();
+  const std::string id = new_tap_id(now);
+  const std::string topic = topics_.outcome(plugin, "shared_conflict");
+  const std::string payload =
+      make_payload(topics_, plugin, "shared_conflict", id, now, "",
+                   {{"key", key},
+                    {"entry_id", entry_id},
+                    {"message", "the shared engine already holds entry " + entry_id +
+                                    " with another body or amount; this station's entry was not applied"}});
+  try {
+    publisher_.enqueue(daemon_outbox_.add(id, topic, payload, StageTimes{}, now));
+  } catch (const std::exception& e) {
+    log::error("shared conflict outcome not stored; sent from memory", "plugin", plugin, "error", e.what());
+    publisher_.enqueue_volatile(Outgoing{nullptr, 0, id, topic, payload, StageTimes{}});
+  }
 }
 
 }  // namespace kazasu

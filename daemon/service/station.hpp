@@ -36,6 +36,7 @@
 #include "readers/reader_factory.hpp"
 #include "service/alarm_board.hpp"
 #include "service/control_socket.hpp"
+#include "shared/shared_service.hpp"
 
 namespace kazasu {
 
@@ -63,6 +64,7 @@ class Station {
   void publish_status();
   void publish_reader_state(const std::string& reader);
   void on_storage(StorageHealth::State state, const std::string& message);
+  void on_shared_conflict(const std::string& plugin, const std::string& key, const std::string& entry_id);
   void flush_acked();
   void arm_flush();
   void kick_watchdog();
@@ -82,6 +84,7 @@ class Station {
   boost::asio::thread_pool pool_;
 
   DaemonOutbox daemon_outbox_;
+  shared::Service shared_;  // before plugins_: they call it, and outlive it never
   PluginHost plugins_;
   const StatusFacts facts_;  // what `status` always says
   Publisher publisher_;

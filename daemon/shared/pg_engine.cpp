@@ -121,6 +121,9 @@ class PgEngine::Connection {
       st = PQconnectPoll(c->c_);
     }
     PQsetnonblocking(c->c_, 1);
+    // The migration's "already exists, skipping" notices would reach stderr
+    // as unprefixed lines; nothing PostgreSQL notices here needs staff.
+    PQsetNoticeProcessor(c->c_, [](void*, const char*) {}, nullptr);
     return c;
   }
 
@@ -436,17 +439,19 @@ Entries PgEngine::entries(std::string_view plugin, std::string_view key, size_t 
   return out;
 }
 
-std::vector<HeldClaim> PgEngine::claims_of(std::string_view plugin, std::string_view station) {
+std::optional<std::vector<HeldClaim>> PgEngine::claims_of(std::string_view plugin, std::string_view station) {
   const auto deadline = Clock::now() + options_.deadline;
   std::string error;
-  std::vector<HeldClaim> out;
   auto c = take(deadline, error);
-  if (!c) return out;
-  auto rows =
-      c->exec("SELECT key, claim_id FROM kazasu.shared_records WHERE plugin = $1 AND station = $2 AND claim_id <> ''",
-              {plugin, station}, deadline, error);
-  if (!rows) return out;
-  for (int i = 0; i < rows->count(); ++i) out.push_back(HeldClaim{rows->text(i, 0), rows->text(i, 1)});
+  if (!c) return std::nullopt;
+  auto rows = c->exec(
+      "SELECT key, claim_id, at_ms FROM kazasu.shared_records WHERE plugin = $1 AND station = $2 AND claim_id <> ''",
+      {plugin, station}, deadline, error);
+  if (!rows) return std::nullopt;
+  std::vector<HeldClaim> out;
+  for (int i = 0; i < rows->count(); ++i) {
+    out.push_back(HeldClaim{rows->text(i, 0), rows->text(i, 1), rows->int64(i, 2)});
+  }
   give(std::move(c));
   return out;
 }

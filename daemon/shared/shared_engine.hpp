@@ -65,6 +65,7 @@ struct Entry {
   int64_t amount = 0;
   std::string station;
   int64_t at_unix_ms = 0;
+  bool pending = false;  // made here, not on the engine yet (Service::entries only)
 };
 
 struct Entries {
@@ -79,6 +80,7 @@ struct Entries {
 struct HeldClaim {
   std::string key;
   std::string claim_id;
+  int64_t at_unix_ms = 0;
 };
 
 class Engine {
@@ -105,8 +107,8 @@ class Engine {
   virtual Status append(std::string_view plugin, std::string_view key, const Entry& entry) = 0;
   /** The key's newest entries (at most `limit`) and the sum and count of all of them. */
   virtual Entries entries(std::string_view plugin, std::string_view key, size_t limit) = 0;
-  /** Claims `station` holds for `plugin` (for reconciling after a crash). */
-  virtual std::vector<HeldClaim> claims_of(std::string_view plugin, std::string_view station) = 0;
+  /** Claims `station` holds for `plugin` (for reconciling after a crash); nullopt when unavailable. */
+  virtual std::optional<std::vector<HeldClaim>> claims_of(std::string_view plugin, std::string_view station) = 0;
 };
 
 /** Checks a key/value/id against the limits: nullopt when fine, else a sentence. */

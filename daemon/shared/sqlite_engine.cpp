@@ -204,13 +204,17 @@ Entries SqliteEngine::entries(std::string_view plugin, std::string_view key, siz
   return out;
 }
 
-std::vector<HeldClaim> SqliteEngine::claims_of(std::string_view plugin, std::string_view station) {
+std::optional<std::vector<HeldClaim>> SqliteEngine::claims_of(std::string_view plugin, std::string_view station) {
   std::lock_guard lock(mutex_);
   std::vector<HeldClaim> out;
-  auto st = db_.prepare(
-      "SELECT key, claim_id FROM kazasu_shared_records WHERE plugin = ? AND station = ? AND claim_id <> ''");
-  st.bind(1, plugin).bind(2, station);
-  while (st.step()) out.push_back(HeldClaim{st.text(0), st.text(1)});
+  try {
+    auto st = db_.prepare(
+        "SELECT key, claim_id, at_ms FROM kazasu_shared_records WHERE plugin = ? AND station = ? AND claim_id <> ''");
+    st.bind(1, plugin).bind(2, station);
+    while (st.step()) out.push_back(HeldClaim{st.text(0), st.text(1), st.int64(2)});
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 /*
- * kazasu plugin ABI, version 1.2 (docs/plugins.md has the changelog).
+ * kazasu plugin ABI, version 1.3 (docs/plugins.md has the changelog).
  *
  * This header is the whole contract between kazasud and a plugin. It depends
  * on nothing but the C standard library so that a plugin built by another
@@ -39,7 +39,7 @@ extern "C" {
 /** The ABI major version this header describes. */
 #define KAZASU_ABI_MAJOR 1
 /** The ABI minor version this header describes. */
-#define KAZASU_ABI_MINOR 2
+#define KAZASU_ABI_MINOR 3
 /** Packs a major and minor version into one number, as offered by the host. */
 #define KAZASU_ABI_VERSION(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 
@@ -163,6 +163,52 @@ typedef struct kazasu_command {
 } kazasu_command;
 
 /**
+ * Shared state (appended in 1.3): records the stations of a city share, on
+ * the engine IT staff configure in `[shared]` (one SQLite file by default,
+ * PostgreSQL for stations on separate machines). Every record belongs to the
+ * calling plugin: a plugin never sees another plugin's records, so a token
+ * stays bound to its purpose across stations too. Keys are 1 to 256 bytes,
+ * values and entry bodies at most 16 KiB of UTF-8 (JSON by convention), entry
+ * ids 1 to 128 bytes. The calls may be made only inside `on_tap`,
+ * `on_command` and `on_timer`.
+ */
+typedef enum kazasu_shared_status {
+  KAZASU_SHARED_OK = 0,          /**< done */
+  KAZASU_SHARED_EXISTS = 1,      /**< claim: another holds the key (`record` is the holder's) */
+  KAZASU_SHARED_CONFLICT = 2,    /**< put: the expected version did not match (`record` is the current one) */
+  KAZASU_SHARED_NOT_FOUND = 3,   /**< get, or put with an expected version: no record */
+  KAZASU_SHARED_UNAVAILABLE = 4, /**< the engine did not answer within [shared] deadline_ms: decide yourself */
+  KAZASU_SHARED_INVALID = 5,     /**< a key, value or id outside the limits */
+  KAZASU_SHARED_NOT_ALLOWED = 6, /**< called outside a callback */
+} kazasu_shared_status;
+
+/**
+ * A shared record as the host reports it. The caller sets `struct_size`; the
+ * host fills the fields that fit. Strings are the host's, valid until the
+ * callback returns.
+ */
+typedef struct kazasu_shared_record {
+  uint32_t struct_size;
+  const char* value;  /**< the value as stored */
+  int64_t version;    /**< 1 for a new record, +1 for every put */
+  const char* station; /**< "site/station" that wrote the value */
+  int64_t at_unix_ms;  /**< when, on that station's clock */
+} kazasu_shared_record;
+
+/** A key's entries as the host reports them; strings valid until the callback returns. */
+typedef struct kazasu_shared_entries {
+  uint32_t struct_size;
+  /**
+   * A JSON array, newest first: objects with `id`, `body` (the text given to
+   * shared_append), `amount`, `station`, `at_unix_ms`, and `pending` (true for
+   * an entry this station made that has not reached the engine yet).
+   */
+  const char* entries_json;
+  int64_t sum;   /**< of every entry's amount, pending ones included */
+  int64_t count; /**< every entry, pending ones included */
+} kazasu_shared_entries;
+
+/**
  * Services the host offers. Handed to `create` and valid until `destroy`.
  * Appended to only; check `struct_size` before using an entry that a newer
  * minor version added.
@@ -255,6 +301,57 @@ typedef struct kazasu_host {
    * every outcome. Returns like `publish`.
    */
   kazasu_status (*publish_retained)(kazasu_context* ctx, const char* event, const char* fields_json);
+
+  /* Appended in 1.3: shared state (see kazasu_shared_status). */
+
+  /**
+   * Records `value` under `key` unless a record is there, atomically across
+   * every station of the engine. KAZASU_SHARED_OK: the key is ours;
+   * KAZASU_SHARED_EXISTS: `holder` says who has it, where and when. The
+   * claim belongs to this callback's transaction: when the callback fails,
+   * times out or its commit fails, or the station crashes before the commit,
+   * the host releases it, so a claim and the outcome always agree. A claim
+   * cannot be undone by the plugin; put with a version to change the value.
+   * KAZASU_SHARED_UNAVAILABLE: nothing is known; e.g. refuse and send staff
+   * to the paper procedure.
+   */
+  kazasu_shared_status (*shared_claim)(kazasu_context* ctx, const char* key, const char* value,
+                                       kazasu_shared_record* holder);
+
+  /** Reads the record under `key` into `record` (OK, NOT_FOUND or UNAVAILABLE). */
+  kazasu_shared_status (*shared_get)(kazasu_context* ctx, const char* key, kazasu_shared_record* record);
+
+  /**
+   * Sets `key` to `value`, or deletes it when `value` is NULL.
+   * `expected_version`: -1 whatever is there, 0 only when nothing is, n only
+   * when the current version is n (else CONFLICT with the current record in
+   * `record`, or NOT_FOUND). A put takes effect at once on the engine,
+   * whatever the callback returns afterwards: make it the callback's last
+   * step. UNAVAILABLE: nothing was written.
+   */
+  kazasu_shared_status (*shared_put)(kazasu_context* ctx, const char* key, const char* value,
+                                     int64_t expected_version, kazasu_shared_record* record);
+
+  /**
+   * Adds an entry under `key` once per `entry_id` (a repeat with the same
+   * body and amount is a no-op). The entry is written to this plugin's own
+   * database in the callback's transaction and reaches the engine right after
+   * the commit, or, while the engine is away, when it returns, in order: it
+   * is never lost and never doubled. KAZASU_SHARED_OK means recorded here.
+   * An entry id found on the engine with another body or amount is a
+   * conflict: reported as a `{plugin}/shared_conflict` outcome and in the
+   * log, never merged.
+   */
+  kazasu_shared_status (*shared_append)(kazasu_context* ctx, const char* key, const char* entry_id,
+                                        const char* body, int64_t amount);
+
+  /**
+   * The newest `limit` (at most 1000) entries under `key` and the sum and
+   * count of all of them, this station's pending entries included.
+   * UNAVAILABLE when the engine is away (the sum would be incomplete).
+   */
+  kazasu_shared_status (*shared_entries)(kazasu_context* ctx, const char* key, uint32_t limit,
+                                         kazasu_shared_entries* out);
 } kazasu_host;
 
 /**

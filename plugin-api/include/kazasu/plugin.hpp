@@ -93,6 +93,29 @@ class HostError : public std::runtime_error {
   kazasu_status status_;
 };
 
+/** A shared record (ABI 1.3), copied out of the host's strings. */
+struct SharedRecord {
+  std::string value;
+  int64_t version = 0;
+  std::string station;  // "site/station" that wrote it
+  int64_t at_unix_ms = 0;
+};
+
+/** What a shared-state call answered; `record` is set where plugin.h says it is. */
+struct SharedResult {
+  kazasu_shared_status status = KAZASU_SHARED_UNAVAILABLE;
+  SharedRecord record;
+  [[nodiscard]] bool ok() const { return status == KAZASU_SHARED_OK; }
+};
+
+/** A key's entries (ABI 1.3): `entries_json` is a JSON array, newest first (see plugin.h). */
+struct SharedEntries {
+  kazasu_shared_status status = KAZASU_SHARED_UNAVAILABLE;
+  std::string entries_json = "[]";
+  int64_t sum = 0;
+  int64_t count = 0;
+};
+
 /**
  * The host services handed to a plugin instance. Cheap to copy. Entries a
  * host may lack (appended after the first ones) are checked against the
@@ -138,6 +161,47 @@ class Host {
   [[nodiscard]] kazasu_status reply_error(const std::string& code, const std::string& message) const {
     return call<&kazasu_host::reply_error>("reply_error", code.c_str(), message.c_str());
   }
+  /** Claims `key` for `value` across every station (plugin.h: shared_claim). */
+  [[nodiscard]] SharedResult claim(const std::string& key, const std::string& value) const {
+    return record_call<&kazasu_host::shared_claim>("shared_claim", key.c_str(), value.c_str());
+  }
+  /** Reads `key` (plugin.h: shared_get). */
+  [[nodiscard]] SharedResult get(const std::string& key) const {
+    return record_call<&kazasu_host::shared_get>("shared_get", key.c_str());
+  }
+  /**
+   * Sets `key` to `value`, or deletes it when `value` is nullopt, if its
+   * version is `expected_version` (-1: whatever it is; 0: only when absent).
+   */
+  [[nodiscard]] SharedResult put(const std::string& key, const std::optional<std::string>& value,
+                                 int64_t expected_version = -1) const {
+    return record_call<&kazasu_host::shared_put>("shared_put", key.c_str(), value ? value->c_str() : nullptr,
+                                                 expected_version);
+  }
+  /** Adds an entry once per id, in this callback's transaction (plugin.h: shared_append). */
+  [[nodiscard]] kazasu_shared_status append(const std::string& key, const std::string& entry_id,
+                                            const std::string& body, int64_t amount) const {
+    if (!offers<&kazasu_host::shared_append>()) return missing_shared("shared_append");
+    return host_->shared_append(ctx_, key.c_str(), entry_id.c_str(), body.c_str(), amount);
+  }
+  /** The newest `limit` entries of `key` with the sum and count of all (plugin.h: shared_entries). */
+  [[nodiscard]] SharedEntries entries(const std::string& key, uint32_t limit = 20) const {
+    SharedEntries out;
+    if (!offers<&kazasu_host::shared_entries>()) {
+      out.status = missing_shared("shared_entries");
+      return out;
+    }
+    kazasu_shared_entries e{};
+    e.struct_size = sizeof e;
+    out.status = host_->shared_entries(ctx_, key.c_str(), limit, &e);
+    if (out.status == KAZASU_SHARED_OK) {
+      if (e.entries_json != nullptr) out.entries_json = e.entries_json;
+      out.sum = e.sum;
+      out.count = e.count;
+    }
+    return out;
+  }
+
   /** Whether this host's vtable has the entry `Member` (it may predate it). */
   template <auto Member>
   [[nodiscard]] bool offers() const {
@@ -155,6 +219,27 @@ class Host {
       return KAZASU_NOT_ALLOWED;
     }
     return (host_->*Member)(ctx_, args...);
+  }
+
+  kazasu_shared_status missing_shared(const char* name) const {
+    log(KAZASU_LOG_ERROR, std::string("this kazasud has no host entry ") + name + " (shared state needs ABI 1.3)");
+    return KAZASU_SHARED_NOT_ALLOWED;
+  }
+  template <auto Member, class... Args>
+  SharedResult record_call(const char* name, Args... args) const {
+    SharedResult out;
+    if (!offers<Member>()) {
+      out.status = missing_shared(name);
+      return out;
+    }
+    kazasu_shared_record r{};
+    r.struct_size = sizeof r;
+    out.status = (host_->*Member)(ctx_, args..., &r);
+    if (r.value != nullptr) out.record.value = r.value;
+    out.record.version = r.version;
+    if (r.station != nullptr) out.record.station = r.station;
+    out.record.at_unix_ms = r.at_unix_ms;
+    return out;
   }
 
   const kazasu_host* host_;

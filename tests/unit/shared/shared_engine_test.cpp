@@ -109,9 +109,11 @@ TEST_P(Engines, ClaimsOfAStationAreListedForReconciling) {
   a->claim(plugin(), "k2", "v", "tap-2", Writer{"city/B", 1});
   a->put(plugin(), "k3", std::string_view("v"), -1, Writer{"city/A", 1});
   const auto held = a->claims_of(plugin(), "city/A");
-  ASSERT_EQ(held.size(), 1u);
-  EXPECT_EQ(held[0].key, "k1");
-  EXPECT_EQ(held[0].claim_id, "tap-1");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->size(), 1u);
+  EXPECT_EQ((*held)[0].key, "k1");
+  EXPECT_EQ((*held)[0].claim_id, "tap-1");
+  EXPECT_EQ((*held)[0].at_unix_ms, 1);
 }
 
 // Two stations submit the same keys at the same moment: exactly one wins each.

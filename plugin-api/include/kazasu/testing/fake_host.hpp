@@ -42,8 +42,11 @@
 #include <stdlib.h>  // mkdtemp
 
 #include <algorithm>
+#include <deque>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -177,15 +180,64 @@ struct Options {
   std::filesystem::path data_dir;          // where the database goes; empty: a new temporary directory
   bool echo_logs = false;                  // also print the plugin's log lines to stderr
   bool fill_defaults = true;               // add each declared setting's default the config lacks, as kazasud does
+  std::string station = "test/station-1";  // the writer of shared records (ABI 1.3)
+  std::shared_ptr<struct SharedStore> shared;  // give two hosts one store to test two stations; null: a new one
+};
+
+/**
+ * The shared-state engine as the kit keeps it: in memory, one per FakeHost
+ * unless a test hands the same store to several (as several stations).
+ * `available = false` makes every shared call answer UNAVAILABLE, as an
+ * engine the network cannot reach; appends made meanwhile wait in their
+ * host and arrive when the test calls FakeHost::replay_shared().
+ */
+struct SharedStore {
+  struct Record {
+    std::string value;
+    int64_t version = 0;
+    std::string station;
+    int64_t at_unix_ms = 0;
+    std::string claim_id;
+  };
+  struct Entry {
+    std::string id, body;
+    int64_t amount = 0;
+    std::string station;
+    int64_t at_unix_ms = 0;
+  };
+  std::map<std::string, Record> records;             // "plugin\0key"
+  std::map<std::string, std::vector<Entry>> entries;  // "plugin\0key", oldest first
+  bool available = true;
+  uint64_t conflicts = 0;
 };
 
 class FakeHost {
  public:
+  /** The shared-state store this host writes to (ABI 1.3); share it between hosts to test stations. */
+  [[nodiscard]] const std::shared_ptr<SharedStore>& shared() const { return shared_; }
+  /** Makes the shared engine reachable or not for every host on this store. */
+  void set_shared_available(bool available) { shared_->available = available; }
+  /** Sends the appends made while the engine was away, in order; returns how many arrived. */
+  size_t replay_shared() {
+    size_t n = 0;
+    while (!pending_appends_.empty() && shared_->available) {
+      apply_append(pending_appends_.front());
+      pending_appends_.erase(pending_appends_.begin());
+      ++n;
+    }
+    return n;
+  }
+  /** Appends waiting for the engine. */
+  [[nodiscard]] size_t pending_shared() const { return pending_appends_.size(); }
+
   /** Loads the plugin linked into the test and creates it; throws std::runtime_error when create fails. */
   explicit FakeHost(std::string config_json = "{}", int64_t now_unix_ms = kDefaultNow)
       : FakeHost(options_of(std::move(config_json), now_unix_ms)) {}
 
-  explicit FakeHost(Options options) : opt_(std::move(options)), now_(opt_.now_unix_ms) {
+  explicit FakeHost(Options options)
+      : opt_(std::move(options)),
+        now_(opt_.now_unix_ms),
+        shared_(opt_.shared ? opt_.shared : std::make_shared<SharedStore>()) {
     if (opt_.data_dir.empty()) {
       std::string tmpl = (std::filesystem::temp_directory_path() / "kazasu-fake-host-XXXXXX").string();
       if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
@@ -200,6 +252,7 @@ class FakeHost {
       throw std::runtime_error("the plugin's entry function returned no descriptor for ABI " +
                                std::to_string(KAZASU_ABI_MAJOR) + "." + std::to_string(KAZASU_ABI_MINOR));
     }
+    plugin_name_ = plugin_->name != nullptr ? plugin_->name : "";
     init_table();
     try {
       if (opt_.fill_defaults) opt_.config_json = with_defaults(opt_.config_json);
@@ -440,6 +493,10 @@ class FakeHost {
     std::vector<Published> published;
     std::optional<std::string> reply;
     std::optional<std::pair<std::string, std::string>> reply_error;
+    std::vector<std::string> claims;  // keys claimed by this job: released when it fails
+    std::vector<SharedStore::Entry> appends;
+    std::vector<std::string> appends_keys;
+    std::deque<std::string> strings;  // handed to the plugin; valid until the callback returns
   };
 
   static Current job(std::string id, std::string reader, bool is_command) {
@@ -508,6 +565,164 @@ class FakeHost {
       h.timer_calls_.emplace_back(id, -1);
       return KAZASU_OK;
     };
+    table_.shared_claim = [](kazasu_context* c, const char* key, const char* value, kazasu_shared_record* out) {
+      return self(c).shared_claim(key, value, out);
+    };
+    table_.shared_get = [](kazasu_context* c, const char* key, kazasu_shared_record* out) {
+      return self(c).shared_get(key, out);
+    };
+    table_.shared_put = [](kazasu_context* c, const char* key, const char* value, int64_t expected,
+                           kazasu_shared_record* out) { return self(c).shared_put(key, value, expected, out); };
+    table_.shared_append = [](kazasu_context* c, const char* key, const char* id, const char* body, int64_t amount) {
+      return self(c).shared_append(key, id, body, amount);
+    };
+    table_.shared_entries = [](kazasu_context* c, const char* key, uint32_t limit, kazasu_shared_entries* out) {
+      return self(c).shared_entries(key, limit, out);
+    };
+  }
+
+  // ---- shared state, with the host's rules (plugin.h, ABI 1.3) ----
+  static bool shared_key_ok(const char* key) {
+    return key != nullptr && key[0] != '\0' && std::strlen(key) <= 256;
+  }
+
+  void fill(kazasu_shared_record* out, const SharedStore::Record& r) {
+    if (out == nullptr || out->struct_size < sizeof(kazasu_shared_record)) return;
+    out->value = current_->strings.emplace_back(r.value).c_str();
+    out->version = r.version;
+    out->station = current_->strings.emplace_back(r.station).c_str();
+    out->at_unix_ms = r.at_unix_ms;
+  }
+
+  kazasu_shared_status shared_claim(const char* key, const char* value, kazasu_shared_record* out) {
+    if (current_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+    if (!shared_key_ok(key) || value == nullptr) return KAZASU_SHARED_INVALID;
+    if (!shared_->available) return KAZASU_SHARED_UNAVAILABLE;
+    const std::string k = scoped(key);
+    auto it = shared_->records.find(k);
+    if (it != shared_->records.end()) {
+      fill(out, it->second);
+      return KAZASU_SHARED_EXISTS;
+    }
+    auto& r = shared_->records[k];
+    r = SharedStore::Record{value, 1, opt_.station, now_, current_->id};
+    current_->claims.push_back(k);
+    fill(out, r);
+    return KAZASU_SHARED_OK;
+  }
+
+  kazasu_shared_status shared_get(const char* key, kazasu_shared_record* out) {
+    if (current_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+    if (!shared_key_ok(key)) return KAZASU_SHARED_INVALID;
+    if (!shared_->available) return KAZASU_SHARED_UNAVAILABLE;
+    auto it = shared_->records.find(scoped(key));
+    if (it == shared_->records.end()) return KAZASU_SHARED_NOT_FOUND;
+    fill(out, it->second);
+    return KAZASU_SHARED_OK;
+  }
+
+  kazasu_shared_status shared_put(const char* key, const char* value, int64_t expected, kazasu_shared_record* out) {
+    if (current_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+    if (!shared_key_ok(key) || expected < -1) return KAZASU_SHARED_INVALID;
+    if (!shared_->available) return KAZASU_SHARED_UNAVAILABLE;
+    const std::string k = scoped(key);
+    auto it = shared_->records.find(k);
+    const bool matches = expected < 0 || (expected == 0 && it == shared_->records.end()) ||
+                         (it != shared_->records.end() && it->second.version == expected);
+    if (!matches) {
+      if (it == shared_->records.end()) return KAZASU_SHARED_NOT_FOUND;
+      fill(out, it->second);
+      return KAZASU_SHARED_CONFLICT;
+    }
+    if (value == nullptr) {
+      if (it == shared_->records.end()) return KAZASU_SHARED_NOT_FOUND;
+      fill(out, it->second);
+      shared_->records.erase(it);
+      return KAZASU_SHARED_OK;
+    }
+    const int64_t version = it == shared_->records.end() ? 1 : it->second.version + 1;
+    auto& r = shared_->records[k];
+    r = SharedStore::Record{value, version, opt_.station, now_, {}};
+    fill(out, r);
+    return KAZASU_SHARED_OK;
+  }
+
+  kazasu_shared_status shared_append(const char* key, const char* id, const char* body, int64_t amount) {
+    if (current_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+    if (!shared_key_ok(key) || id == nullptr || id[0] == '\0' || std::strlen(id) > 128) return KAZASU_SHARED_INVALID;
+    current_->appends.push_back(SharedStore::Entry{id, body != nullptr ? body : "", amount, opt_.station, now_});
+    current_->appends_keys.push_back(scoped(key));
+    return KAZASU_SHARED_OK;
+  }
+
+  kazasu_shared_status shared_entries(const char* key, uint32_t limit, kazasu_shared_entries* out) {
+    if (current_ == nullptr) return KAZASU_SHARED_NOT_ALLOWED;
+    if (!shared_key_ok(key) || out == nullptr) return KAZASU_SHARED_INVALID;
+    if (!shared_->available) return KAZASU_SHARED_UNAVAILABLE;
+    const std::string k = scoped(key);
+    std::vector<std::pair<SharedStore::Entry, bool>> all;  // oldest first; bool: pending
+    for (const auto& e : shared_->entries[k]) all.emplace_back(e, false);
+    auto pending_here = [&](const SharedStore::Entry& e) {
+      for (const auto& [x, _] : all) {
+        if (x.id == e.id) return;
+      }
+      all.emplace_back(e, true);
+    };
+    for (const auto& [pk, e] : pending_appends_) {
+      if (pk == k) pending_here(e);
+    }
+    for (size_t i = 0; i < current_->appends.size(); ++i) {
+      if (current_->appends_keys[i] == k) pending_here(current_->appends[i]);
+    }
+    nlohmann::json list = nlohmann::json::array();
+    int64_t sum = 0;
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      sum += it->first.amount;
+      if (list.size() < std::min<uint32_t>(limit, 1000)) {
+        list.push_back({{"id", it->first.id},
+                        {"body", it->first.body},
+                        {"amount", it->first.amount},
+                        {"station", it->first.station},
+                        {"at_unix_ms", it->first.at_unix_ms},
+                        {"pending", it->second}});
+      }
+    }
+    if (out->struct_size < sizeof(kazasu_shared_entries)) return KAZASU_SHARED_INVALID;
+    out->entries_json = current_->strings.emplace_back(list.dump()).c_str();
+    out->sum = sum;
+    out->count = static_cast<int64_t>(all.size());
+    return KAZASU_SHARED_OK;
+  }
+
+  std::string scoped(std::string_view key) const { return plugin_name_ + std::string(1, '\0') + std::string(key); }
+
+  // An append reaching the engine: once per id; another body or amount is a conflict, never merged.
+  void apply_append(const std::pair<std::string, SharedStore::Entry>& a) {
+    auto& list = shared_->entries[a.first];
+    for (const auto& e : list) {
+      if (e.id != a.second.id) continue;
+      if (e.body != a.second.body || e.amount != a.second.amount) ++shared_->conflicts;
+      return;
+    }
+    list.push_back(a.second);
+  }
+
+  // Setting `i` of the descriptor's array, as kazasud reads it: the stride is the
+  // plugin's setting_size (ABI 1.2) when its descriptor has that field and it is
+  // not 0, else the element as of 1.1. Each element is copied into a zeroed
+  // kazasu_setting, so fields the plugin's element lacks stay zero and fields it
+  // has beyond this header's are not read.
+  static kazasu_setting setting_at(const kazasu_plugin_descriptor& desc, size_t i) {
+    constexpr size_t kSettingSizeBefore12 = offsetof(kazasu_setting, max_value) + sizeof(int64_t);
+    size_t stride = kSettingSizeBefore12;
+    if (desc.struct_size >= offsetof(kazasu_plugin_descriptor, setting_size) + sizeof desc.setting_size &&
+        desc.setting_size != 0) {
+      stride = desc.setting_size;
+    }
+    kazasu_setting setting{};
+    const auto* base = reinterpret_cast<const unsigned char*>(desc.settings);
+    std::memcpy(&setting, base + i * stride, std::min(stride, sizeof setting));
+    return setting;
   }
 
   // The declared defaults under the test's settings, as kazasud fills them in.
@@ -515,7 +730,7 @@ class FakeHost {
     auto config = nlohmann::json::parse(config_json.empty() ? "{}" : config_json);
     if (!config.is_object()) throw std::invalid_argument("the settings must be a JSON object");
     for (size_t i = 0; plugin_->settings != nullptr && i < plugin_->settings_count; ++i) {
-      const kazasu_setting& setting = plugin_->settings[i];
+      const kazasu_setting setting = setting_at(*plugin_, i);
       if (setting.name == nullptr || setting.default_value == nullptr || config.contains(setting.name)) continue;
       auto value = nlohmann::json::parse(setting.default_value, nullptr, false);
       if (!value.is_discarded()) config[setting.name] = std::move(value);
@@ -607,6 +822,21 @@ class FakeHost {
     exec(ok ? "RELEASE kazasu_job" : "ROLLBACK TO kazasu_job; RELEASE kazasu_job");
     exec("COMMIT");
     if (ok) {
+      for (size_t i = 0; i < cur.appends.size(); ++i) {
+        std::pair<std::string, SharedStore::Entry> a{cur.appends_keys[i], cur.appends[i]};
+        if (shared_->available && pending_appends_.empty()) {
+          apply_append(a);
+        } else {
+          pending_appends_.push_back(std::move(a));  // in order, after what already waits
+        }
+      }
+    } else {
+      for (const auto& k : cur.claims) {
+        auto it = shared_->records.find(k);
+        if (it != shared_->records.end() && it->second.claim_id == cur.id) shared_->records.erase(it);
+      }
+    }
+    if (ok) {
       published_.insert(published_.end(), cur.published.begin(), cur.published.end());
       last_outcome_ = Outcome{};
     } else if (cur.reply_error) {
@@ -674,6 +904,9 @@ class FakeHost {
   std::map<uint64_t, int64_t> timers_;
   std::vector<std::pair<uint64_t, int64_t>> timer_calls_;
   Outcome last_outcome_;
+  std::shared_ptr<SharedStore> shared_;
+  std::string plugin_name_;
+  std::vector<std::pair<std::string, SharedStore::Entry>> pending_appends_;
 };
 
 }  // namespace kazasu::testing

@@ -25,7 +25,7 @@ class PluginDispatchTest : public ::testing::Test {
     cfg.name = name;
     cfg.path = path;
     cfg.settings = std::move(settings);
-    auto inst = PluginInstance::create(lib.value(), cfg, dir_.path(), topics_, pool_.get_executor());
+    auto inst = PluginInstance::create(lib.value(), cfg, dir_.path(), topics_, nullptr, pool_.get_executor());
     if (!inst) throw std::runtime_error("create failed: " + inst.error().message);
     return std::move(inst.value());
   }
