@@ -68,7 +68,16 @@ std::string LibraryPlugin::unlink_command(const json& request) {
   kazasu::fields::only(request, {"patron"});
   const std::string patron = patron_field(request);
   store_.disarm_patron(patron);
-  if (!store_.unlink(patron)) throw CommandError("not_linked", "no card is linked to this patron number");
+  switch (links_.unlink(patron)) {
+    case SharedLinks::Unlinked::done:
+      break;
+    case SharedLinks::Unlinked::not_linked:
+      throw CommandError("not_linked", "no card is linked to this patron number");
+    case SharedLinks::Unlinked::unavailable:
+      // An unlink that the other branches would not see is worse than none.
+      throw CommandError("shared_unavailable",
+                         "the city's link database cannot be reached; the card stays linked, try again later");
+  }
   store_.count(today(), "unlinks");
   // Other counters' PCs learn it too; the outcome carries the command's id.
   publish("unlinked", json{{"patron", patron}}.dump());

@@ -25,6 +25,7 @@ LibraryConfig parse_config(const std::string& config_json) {
                                 "\" is not a reader name ([A-Za-z0-9_-], at most 64)");
   }
   c.link_timeout_ms = j.at("link_timeout_s").get<int64_t>() * 1000;
+  c.sync_interval_ms = j.value("sync_interval_s", int64_t{30}) * 1000;
   c.link_min_assurance = j.at("link_min_assurance").get<std::string>();
   if (assurance_rank(c.link_min_assurance) < 1) {
     throw std::invalid_argument("link_min_assurance: expected fast, verified or possession, found \"" +

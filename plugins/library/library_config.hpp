@@ -18,6 +18,8 @@ inline constexpr kazasu_setting kLibrarySettings[] = {
      "Seconds an armed reader waits for the patron's tap before the link request lapses.", 5, 3600},
     {"link_min_assurance", KAZASU_SETTING_STRING, "\"fast\"",
      "Lowest assurance a linking tap needs: fast, verified or possession (possession recommended).", 0, 0},
+    {"sync_interval_s", KAZASU_SETTING_INTEGER, "30",
+     "Seconds between pushes of links made while the city's shared link database was away.", 1, 3600},
     {"sip2_host", KAZASU_SETTING_STRING, "\"\"", "Host of the ILS's SIP2 server; empty turns the ILS check off.", 0, 0},
     {"sip2_port", KAZASU_SETTING_INTEGER, "6001", "TCP port of the SIP2 server.", 1, 65535},
     {"sip2_login", KAZASU_SETTING_STRING, "\"\"", "SIP2 login user id (93 CN); empty sends no login.", 0, 0},
@@ -56,10 +58,14 @@ struct Sip2Config {
   [[nodiscard]] bool enabled() const { return !host.empty(); }
 };
 
+/** Timer ids of the library plugin. */
+inline constexpr uint64_t kSyncTimer = 1;
+
 struct LibraryConfig {
   std::string counter_reader;
   int64_t link_timeout_ms = 120000;
   std::string link_min_assurance = "fast";
+  int64_t sync_interval_ms = 30000;
   Sip2Config sip2;
 };
 

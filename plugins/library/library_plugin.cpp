@@ -44,8 +44,11 @@ json ils_object(const sip2::PatronInfo& p, bool forward_screen) {
 }  // namespace
 
 LibraryPlugin::LibraryPlugin(kazasu::Host host)
-    : Plugin(host), config_(parse_config(host.config_json())), store_(host.database()) {
+    : Plugin(host), config_(parse_config(host.config_json())), store_(host.database()), links_(host, store_) {
   store_.migrate();
+  // Links made while the shared engine was away (and, once, every link of a
+  // single-station file) reach it at the first sync.
+  host.set_timer(kSyncTimer, host.now_unix_ms() + config_.sync_interval_ms);
   if (config_.sip2.enabled()) sip2_ = std::make_unique<Sip2Client>(config_.sip2);
   log(KAZASU_LOG_INFO, "library plugin ready schema=" + std::to_string(store_.schema_version()) +
                            " sip2=" + (sip2_ ? "on" : "off") +
@@ -81,7 +84,7 @@ void LibraryPlugin::on_tap(const kazasu::Tap& tap) {
     unknown_tap(tap, day);
     return;
   }
-  if (auto link = store_.find_by_token(tap.token)) {
+  if (auto link = links_.find_by_token(std::string(tap.token))) {
     patron_tap(tap, *link, day);
   } else {
     unknown_tap(tap, day);
@@ -113,7 +116,8 @@ void LibraryPlugin::link_tap(const kazasu::Tap& tap, const Arm& arm, const std::
     return;
   }
   const int64_t now = tap.detected_unix_ms > 0 ? tap.detected_unix_ms : host().now_unix_ms();
-  const LinkResult r = store_.link(arm.patron, tap.token, now, tap.id);
+  const auto done = links_.link(arm.patron, std::string(tap.token), now, std::string(tap.id));
+  const LinkResult& r = done.result;
   store_.disarm(tap.reader);
   if (r.outcome == LinkOutcome::already_linked) {
     // The holder of this card is the patron it is linked to, so staff may see
@@ -131,11 +135,38 @@ void LibraryPlugin::link_tap(const kazasu::Tap& tap, const Arm& arm, const std::
                          {"replaced", r.outcome == LinkOutcome::replaced},
                          {"unchanged", r.outcome == LinkOutcome::unchanged},
                          {"relinks", link ? link->relinks : 0},
+                         {"pending_sync", done.pending},
                          {"assurance", tap.assurance},
                          {"card_kind", tap.card_kind}}
                         .dump());
   log(KAZASU_LOG_INFO, "card linked reader=" + std::string(tap.reader) +
                            " replaced=" + (r.outcome == LinkOutcome::replaced ? "yes" : "no"));
+}
+
+void LibraryPlugin::on_timer(uint64_t timer_id, int64_t now_unix_ms) {
+  if (timer_id != kSyncTimer) return;
+  sync_links();
+  host().set_timer(kSyncTimer, now_unix_ms + config_.sync_interval_ms);
+}
+
+void LibraryPlugin::sync_links() {
+  bool reached = false;
+  for (const auto& c : links_.sync(reached)) {
+    publish("link_conflict",
+            json{{"patron", c.patron},
+                 {"linked_patron", c.linked_patron},
+                 {"made_at", c.station},
+                 {"hint",
+                  "A card linked while the city's link database was away is linked to another patron "
+                  "number there; it stays with that number. Check with the holder, then unlink and link "
+                  "again if needed."},
+                 {"hint_ja",
+                  "共有データベースに接続できない間の連携登録が、別の利用者番号の連携と重なりました。"
+                  "カードは既存の番号に連携されたままです。本人に確認のうえ、必要なら解除して再登録してください。"}}
+                .dump());
+    log(KAZASU_LOG_WARNING, "link conflict reported id=" + c.id);
+  }
+  if (!reached) log(KAZASU_LOG_INFO, "shared links not reached; links made here wait for the next sync");
 }
 
 void LibraryPlugin::patron_tap(const kazasu::Tap& tap, const Link& link, const std::string& day) {

@@ -13,6 +13,7 @@
 
 #include "library_config.hpp"
 #include "link_store.hpp"
+#include "shared_links.hpp"
 #include "sip2_client.hpp"
 
 namespace kazasu::library {
@@ -28,6 +29,7 @@ class LibraryPlugin : public kazasu::Plugin {
 
   void on_tap(const kazasu::Tap& tap) override;
   std::string on_command(const kazasu::Command& command) override;
+  void on_timer(uint64_t timer_id, int64_t now_unix_ms) override;
 
  private:
   void link_tap(const kazasu::Tap& tap, const Arm& arm, const std::string& day);
@@ -40,9 +42,11 @@ class LibraryPlugin : public kazasu::Plugin {
   std::string stats_command(const nlohmann::json& request);
 
   [[nodiscard]] std::string today() const;
+  void sync_links();
 
   LibraryConfig config_;
   LinkStore store_;
+  SharedLinks links_;                 // the city's links; store_ keeps this station's copy
   std::unique_ptr<Sip2Client> sip2_;  // null when sip2_host is empty
 };
 

@@ -12,7 +12,7 @@ namespace {
 
 // Migrations, in order; schema version N is the state after the first N steps.
 // Append only: a shipped step is never edited, since stations upgrade from any version.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // v1: links keyed by patron (so history in the ILS and first_linked_ms survive a
     // relink), arms per counter reader, and daily totals instead of per-visit rows.
     "CREATE TABLE links ("
@@ -32,6 +32,13 @@ constexpr std::array<const char*, 1> kMigrations = {
     "  counter TEXT NOT NULL,"
     "  n INTEGER NOT NULL,"
     "  PRIMARY KEY (day, counter));",
+    // v2: links are shared across the city's stations (docs/shared.md). This
+    // file keeps a copy for taps while the engine is away; `synced` = 0 marks a
+    // link the engine does not have yet (every link of a single-station file,
+    // so they reach the engine at the first sync), and conflicts already shown
+    // here are remembered.
+    "ALTER TABLE links ADD COLUMN synced INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE seen_conflicts (id TEXT PRIMARY KEY);",
 };
 
 Link link_from(const Statement& st) {
@@ -128,6 +135,59 @@ std::map<std::string, int64_t> LinkStore::counts(std::string_view day) const {
   std::map<std::string, int64_t> out;
   while (st.step()) out[st.text(0)] = st.int64(1);
   return out;
+}
+
+std::optional<std::string> LinkStore::token_of(std::string_view patron) const {
+  Statement st(db_, "SELECT token FROM links WHERE patron = ?1");
+  st.bind(1, patron);
+  if (!st.step()) return std::nullopt;
+  return st.text(0);
+}
+
+void LinkStore::remember(const Link& link, std::string_view token) {
+  // The engine's word replaces whatever this copy held for the patron or the card.
+  Statement drop(db_, "DELETE FROM links WHERE token = ?1 AND patron <> ?2");
+  drop.bind(1, token).bind(2, link.patron).run();
+  Statement st(db_,
+               "INSERT INTO links(patron, token, linked_ms, first_linked_ms, relinks, link_id, synced)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, '', 1) ON CONFLICT(patron) DO UPDATE SET token = ?2, linked_ms = ?3,"
+               " first_linked_ms = ?4, relinks = ?5, synced = 1");
+  st.bind(1, link.patron)
+      .bind(2, token)
+      .bind(3, link.linked_ms)
+      .bind(4, link.first_linked_ms)
+      .bind(5, link.relinks)
+      .run();
+}
+
+void LinkStore::forget_token(std::string_view token) {
+  Statement st(db_, "DELETE FROM links WHERE token = ?1 AND synced = 1");
+  st.bind(1, token).run();
+}
+
+void LinkStore::set_synced(std::string_view patron, bool synced) {
+  Statement st(db_, "UPDATE links SET synced = ?2 WHERE patron = ?1");
+  st.bind(1, patron).bind(2, int64_t{synced ? 1 : 0}).run();
+}
+
+bool LinkStore::synced(std::string_view patron) const {
+  Statement st(db_, "SELECT synced FROM links WHERE patron = ?1");
+  st.bind(1, patron);
+  return st.step() && st.int64(0) != 0;
+}
+
+std::vector<PendingLink> LinkStore::pending() const {
+  Statement st(
+      db_, "SELECT patron, linked_ms, first_linked_ms, relinks, token FROM links WHERE synced = 0 ORDER BY linked_ms");
+  std::vector<PendingLink> out;
+  while (st.step()) out.push_back(PendingLink{link_from(st), st.text(4)});
+  return out;
+}
+
+bool LinkStore::first_sight(std::string_view conflict_id) {
+  Statement st(db_, "INSERT INTO seen_conflicts(id) VALUES (?1) ON CONFLICT(id) DO NOTHING");
+  st.bind(1, conflict_id).run();
+  return sqlite3_changes(db_) > 0;
 }
 
 }  // namespace kazasu::library

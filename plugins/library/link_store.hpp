@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kazasu::library {
 
@@ -20,6 +21,12 @@ struct Link {
   int64_t linked_ms = 0;        // when the current card was linked
   int64_t first_linked_ms = 0;  // when this patron first linked any card; survives relinks
   int64_t relinks = 0;          // how many times a new card replaced an old one
+};
+
+/** A link this station made while the shared engine was away. */
+struct PendingLink {
+  Link link;
+  std::string token;
 };
 
 struct Arm {
@@ -56,6 +63,19 @@ class LinkStore {
   LinkResult link(std::string_view patron, std::string_view token, int64_t now_ms, std::string_view tap_id);
   /** Removes the patron's link; false when there was none. */
   bool unlink(std::string_view patron);
+
+  /** The card token linked to `patron` here. */
+  [[nodiscard]] std::optional<std::string> token_of(std::string_view patron) const;
+  /** Keeps the engine's link as this station's copy (synced). */
+  void remember(const Link& link, std::string_view token);
+  /** Drops the copy of a card the engine no longer links (links not yet synced stay). */
+  void forget_token(std::string_view token);
+  void set_synced(std::string_view patron, bool synced);
+  [[nodiscard]] bool synced(std::string_view patron) const;
+  /** Links made here that the engine does not have yet, oldest first. */
+  [[nodiscard]] std::vector<PendingLink> pending() const;
+  /** True the first time `conflict_id` is seen here. */
+  bool first_sight(std::string_view conflict_id);
 
   /** Arms `reader` for `patron` until `expires_ms`; a patron is armed on one reader at a time. */
   void arm(const Arm& arm);

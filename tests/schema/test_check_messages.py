@@ -88,7 +88,7 @@ ILS = {"valid_patron": True, "charge_privileges_denied": False, "charged_items":
 PATRON = envelope("library", "patron", patron="P0001", link_age_days=3, assurance="fast", card_kind="jpki", ils=ILS)
 UNKNOWN = envelope("library", "unknown_card", status="ok", reason="not_linked", hint=HINT, hint_ja=HINT_JA,
                    message="", card_kind="jpki")
-LINKED = envelope("library", "linked", patron="P0001", replaced=True, unchanged=False, relinks=1,
+LINKED = envelope("library", "linked", patron="P0001", replaced=True, unchanged=False, relinks=1, pending_sync=False,
                   assurance="possession", card_kind="jpki")
 REFUSED = envelope("library", "link_refused", patron="P0002", reason="already_linked", status="ok", hint=HINT,
                    hint_ja=HINT_JA, message="", linked_patron="P0001")

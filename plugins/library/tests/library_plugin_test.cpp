@@ -207,7 +207,87 @@ TEST(LibraryPlugin, TheLinkSurvivesARestartOnTheSameDatabase) {
   h.restart();
   ASSERT_EQ(h.tap(Card::jpki("alice"), "counter-2"), KAZASU_OK);
   EXPECT_EQ(h.last("patron")["patron"], "P0001");
-  EXPECT_TRUE(h.logged("library plugin ready schema=1"));
+  EXPECT_TRUE(h.logged("library plugin ready schema=2"));
+}
+
+// ---- links shared across branches (ABI 1.3 shared state, on the kit's engine) ----
+
+FakeHost branch(const std::string& name, std::shared_ptr<kazasu::testing::SharedStore> store) {
+  kazasu::testing::Options o;
+  o.config_json = R"({"counter_reader": "counter-1", "link_min_assurance": "possession"})";
+  o.station = "chiba/" + name;
+  o.shared = std::move(store);
+  return FakeHost(std::move(o));
+}
+
+TEST(LibraryShared, ACardLinkedAtOneBranchIsKnownAtEveryBranch) {
+  FakeHost a = branch("central", nullptr);
+  FakeHost b = branch("east", a.shared());
+  FakeHost c = branch("west", a.shared());
+  link(a, "P0001", "alice");
+  EXPECT_EQ(a.last("linked")["pending_sync"], false);
+  for (FakeHost* h : {&b, &c}) {
+    ASSERT_EQ(h->tap(Card::jpki("alice"), "counter-2"), KAZASU_OK);
+    EXPECT_EQ(h->last("patron")["patron"], "P0001");
+  }
+}
+
+TEST(LibraryShared, AnUnlinkAtOneBranchIsRefusedAtAnother) {
+  FakeHost a = branch("central", nullptr);
+  FakeHost c = branch("west", a.shared());
+  link(a, "P0001", "alice");
+  ASSERT_EQ(c.command("unlink", {{"patron", "P0001"}})["ok"], true);
+  ASSERT_EQ(a.tap(Card::jpki("alice"), "counter-2"), KAZASU_OK);
+  EXPECT_EQ(a.last("unknown_card")["reason"], "not_linked");
+  EXPECT_EQ(a.command("unlink", {{"patron", "P0001"}})["code"], "not_linked");
+}
+
+TEST(LibraryShared, ARelinkAtAnotherBranchRetiresTheOldCardEverywhere) {
+  FakeHost a = branch("central", nullptr);
+  FakeHost b = branch("east", a.shared());
+  link(a, "P0001", "alice");
+  link(b, "P0001", "alice-renewed");
+  EXPECT_EQ(b.last("linked")["replaced"], true);
+  ASSERT_EQ(a.tap(Card::jpki("alice"), "counter-2"), KAZASU_OK);
+  EXPECT_EQ(a.last("unknown_card")["reason"], "not_linked") << "the old card's index is gone";
+  ASSERT_EQ(a.tap(Card::jpki("alice-renewed"), "counter-2"), KAZASU_OK);
+  EXPECT_EQ(a.last("patron")["patron"], "P0001");
+}
+
+TEST(LibraryShared, ALinkMadeWhileTheEngineIsAwayWorksHereAndReachesTheOthersOnReturn) {
+  FakeHost a = branch("central", nullptr);
+  FakeHost b = branch("east", a.shared());
+  a.set_shared_available(false);
+  link(a, "P0001", "alice");
+  EXPECT_EQ(a.last("linked")["pending_sync"], true);
+  ASSERT_EQ(a.tap(Card::jpki("alice"), "counter-2"), KAZASU_OK);
+  EXPECT_EQ(a.last("patron")["patron"], "P0001") << "this branch's copy while the engine is away";
+  EXPECT_EQ(a.command("unlink", {{"patron", "P9999"}})["code"], "shared_unavailable");
+  a.set_shared_available(true);
+  a.advance(30'000);  // the sync timer
+  ASSERT_EQ(b.tap(Card::jpki("alice"), "counter-2"), KAZASU_OK);
+  EXPECT_EQ(b.last("patron")["patron"], "P0001");
+}
+
+TEST(LibraryShared, AConflictFoundOnReturnIsReportedAtBothCountersAndTheSharedLinkWins) {
+  FakeHost a = branch("central", nullptr);
+  FakeHost b = branch("east", a.shared());
+  a.set_shared_available(false);
+  link(a, "P0001", "alice");  // here only
+  a.set_shared_available(true);
+  link(b, "P0002", "alice");  // meanwhile, the same card for another number
+  a.advance(30'000);
+  const auto here = a.last("link_conflict");
+  EXPECT_EQ(here["patron"], "P0001");
+  EXPECT_EQ(here["linked_patron"], "P0002");
+  b.advance(30'000);
+  EXPECT_EQ(b.last("link_conflict")["patron"], "P0001") << "the other counter learns it too";
+  b.advance(30'000);
+  size_t shown = 0;
+  for (const auto& p : b.published()) shown += p.event == "link_conflict" ? 1 : 0;
+  EXPECT_EQ(shown, 1u) << "once";
+  ASSERT_EQ(a.tap(Card::jpki("alice"), "counter-2"), KAZASU_OK);
+  EXPECT_EQ(a.last("patron")["patron"], "P0002");
 }
 
 }  // namespace

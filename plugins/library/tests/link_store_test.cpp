@@ -46,9 +46,20 @@ class LinkStoreTest : public ::testing::Test {
 };
 
 TEST_F(LinkStoreTest, MigrationIsIdempotentAndVersioned) {
-  EXPECT_EQ(store_->schema_version(), 1);
+  EXPECT_EQ(store_->schema_version(), 2);
   store_->migrate();
-  EXPECT_EQ(store_->schema_version(), 1);
+  EXPECT_EQ(store_->schema_version(), 2);
+}
+
+// v2: a single-station file's links are marked for the first sync to the city's engine.
+TEST_F(LinkStoreTest, LinksOfASingleStationFileWaitForTheFirstSync) {
+  store_->link("P1", "tok-1", 1000, "tap-1");
+  ASSERT_EQ(store_->pending().size(), 1u);
+  EXPECT_EQ(store_->pending()[0].token, "tok-1");
+  store_->set_synced("P1", true);
+  EXPECT_TRUE(store_->pending().empty());
+  EXPECT_TRUE(store_->first_sight("conflict:a"));
+  EXPECT_FALSE(store_->first_sight("conflict:a"));
 }
 
 TEST_F(LinkStoreTest, RefusesADatabaseFromANewerPlugin) {
