@@ -16,11 +16,17 @@ void AlarmBoard::storage(StorageHealth::State state, uint64_t free_bytes, const 
   publish(storage_state_, message);
 }
 
+void AlarmBoard::shared_conflict(const std::string& message) {
+  shared_conflict_ = true;
+  publish("shared_conflict", message);
+}
+
 void AlarmBoard::publish(const std::string& alarm, const std::string& message) {
   AlarmFacts facts;
   facts.alarm = alarm;
   if (outbox_state_ != "outbox_ok") facts.active.push_back(outbox_state_);
   if (storage_state_ != "storage_ok") facts.active.push_back(storage_state_);
+  if (shared_conflict_) facts.active.push_back("shared_conflict");
   facts.pending = pending_;
   facts.cap = cfg_.outbox.cap;
   facts.free_bytes = free_bytes_;

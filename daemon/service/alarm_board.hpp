@@ -21,6 +21,12 @@ class AlarmBoard {
   /** state: outbox_ok, outbox_near_cap or outbox_full. */
   void outbox(const std::string& state, int64_t pending, const std::string& message);
   void storage(StorageHealth::State state, uint64_t free_bytes, const std::string& message);
+  /**
+   * A shared-state entry conflicted on replay: `shared_conflict` stays among
+   * the active alarms until kazasud restarts, so no conflict goes unseen
+   * (each one is also a `{plugin}/shared_conflict` outcome).
+   */
+  void shared_conflict(const std::string& message);
 
  private:
   void publish(const std::string& alarm, const std::string& message);
@@ -32,6 +38,7 @@ class AlarmBoard {
   std::string storage_state_ = "storage_ok";
   int64_t pending_ = 0;
   uint64_t free_bytes_ = 0;
+  bool shared_conflict_ = false;
 };
 
 }  // namespace kazasu

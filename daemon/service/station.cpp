@@ -272,6 +272,8 @@ void Station::on_shared_conflict(const std::string& plugin, const std::string& k
                     {"entry_id", entry_id},
                     {"message", "the shared engine already holds entry " + entry_id +
                                     " with another body or amount; this station's entry was not applied"}});
+  alarms_.shared_conflict("plugin " + plugin + ": the shared engine holds entry " + entry_id +
+                          " with another body or amount; this station's entry was not applied");
   try {
     publisher_.enqueue(daemon_outbox_.add(id, topic, payload, StageTimes{}, now));
   } catch (const std::exception& e) {

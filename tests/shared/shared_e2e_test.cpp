@@ -220,6 +220,25 @@ TEST_F(City, ATapThatFailsAfterItsClaimGivesTheClaimBack) {
   EXPECT_EQ(claims_in_engine("station-1"), 0);
 }
 
+TEST_F(City, AnEntryIdHeldWithAnotherBodyIsReportedNeverMerged) {
+  start("station-1");
+  auto& b = start("station-2");
+  test::Subscriber pc(broker_->uri(), "kazasu/v1/#");
+  ASSERT_EQ(call(pc, "station-1", "append", {{"key", "acct"}, {"id", "award-1"}, {"amount", 10}})["status"], "ok");
+  // Recorded locally at once; the conflict shows when the entry reaches the engine.
+  ASSERT_EQ(call(pc, "station-2", "append", {{"key", "acct"}, {"id", "award-1"}, {"amount", 20}})["status"], "ok");
+  auto conflict = pc.next("station-2/sharer/shared_conflict", 10s);
+  ASSERT_TRUE(conflict);
+  EXPECT_EQ(json::parse(conflict->payload)["entry_id"], "award-1");
+  bool alarmed = false;
+  for (auto m = pc.next("station-2/daemon/alarm", 5s); m && !alarmed; m = pc.next("station-2/daemon/alarm", 5s)) {
+    alarmed = json::parse(m->payload)["alarm"] == "shared_conflict";
+  }
+  EXPECT_TRUE(alarmed);
+  EXPECT_EQ(b.status()["shared"]["conflicts"], 1);
+  EXPECT_EQ(call(pc, "station-1", "entries", {{"key", "acct"}})["sum"], 10) << "the engine's entry stands";
+}
+
 TEST_F(City, PutsAreGuardedByVersionAcrossStations) {
   start("station-1");
   start("station-2");
