@@ -96,6 +96,7 @@ std::string LibraryPlugin::stats_command(const json& request) {
   return json{{"day", day},
               {"taps", n("taps")},
               {"patrons", n("patrons")},
+              {"patron_taps", n("patron_taps")},
               {"links", n("links")},
               {"link_refused", n("link_refused")},
               {"unknown_cards", n("unknown_cards")},

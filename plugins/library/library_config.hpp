@@ -16,7 +16,7 @@ inline constexpr kazasu_setting kLibrarySettings[] = {
      "Reader that library/cmd/link arms when the command names none (the counter's reader).", 0, 0},
     {"link_timeout_s", KAZASU_SETTING_INTEGER, "120",
      "Seconds an armed reader waits for the patron's tap before the link request lapses.", 5, 3600},
-    {"link_min_assurance", KAZASU_SETTING_STRING, "\"fast\"",
+    {"link_min_assurance", KAZASU_SETTING_STRING, "\"possession\"",
      "Lowest assurance a linking tap needs: fast, verified or possession (possession recommended).", 0, 0},
     {"sync_interval_s", KAZASU_SETTING_INTEGER, "30",
      "Seconds between pushes of links made while the city's shared link database was away.", 1, 3600},
@@ -64,7 +64,7 @@ inline constexpr uint64_t kSyncTimer = 1;
 struct LibraryConfig {
   std::string counter_reader;
   int64_t link_timeout_ms = 120000;
-  std::string link_min_assurance = "fast";
+  std::string link_min_assurance = "possession";  // the holder's PIN: libraries' rules since 2024-05-27
   int64_t sync_interval_ms = 30000;
   Sip2Config sip2;
 };

@@ -170,7 +170,8 @@ void LibraryPlugin::sync_links() {
 }
 
 void LibraryPlugin::patron_tap(const kazasu::Tap& tap, const Link& link, const std::string& day) {
-  store_.count(day, "patrons");
+  store_.count(day, "patron_taps");
+  store_.count_patron(day, link.patron);
   const int64_t now = host().now_unix_ms();
   const int64_t age_ms = now - link.linked_ms;
   json fields{{"patron", link.patron},

@@ -12,7 +12,7 @@ namespace {
 
 // Migrations, in order; schema version N is the state after the first N steps.
 // Append only: a shipped step is never edited, since stations upgrade from any version.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // v1: links keyed by patron (so history in the ILS and first_linked_ms survive a
     // relink), arms per counter reader, and daily totals instead of per-visit rows.
     "CREATE TABLE links ("
@@ -39,6 +39,11 @@ constexpr std::array<const char*, 2> kMigrations = {
     // here are remembered.
     "ALTER TABLE links ADD COLUMN synced INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE seen_conflicts (id TEXT PRIMARY KEY);",
+    // v3: `patrons` in the daily totals counts distinct patrons. Today's patron
+    // numbers are kept for that alone and deleted when the station's day turns,
+    // so no record of who came on which day outlives the day. Counts made before
+    // v3 (taps of linked cards) stay as they were.
+    "CREATE TABLE today_patrons (day TEXT NOT NULL, patron TEXT NOT NULL, PRIMARY KEY (day, patron));",
 };
 
 Link link_from(const Statement& st) {
@@ -188,6 +193,16 @@ bool LinkStore::first_sight(std::string_view conflict_id) {
   Statement st(db_, "INSERT INTO seen_conflicts(id) VALUES (?1) ON CONFLICT(id) DO NOTHING");
   st.bind(1, conflict_id).run();
   return sqlite3_changes(db_) > 0;
+}
+
+bool LinkStore::count_patron(std::string_view day, std::string_view patron) {
+  Statement purge(db_, "DELETE FROM today_patrons WHERE day <> ?1");
+  purge.bind(1, day).run();
+  Statement st(db_, "INSERT INTO today_patrons(day, patron) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+  st.bind(1, day).bind(2, patron).run();
+  if (sqlite3_changes(db_) == 0) return false;
+  count(day, "patrons");
+  return true;
 }
 
 }  // namespace kazasu::library

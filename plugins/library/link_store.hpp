@@ -85,6 +85,12 @@ class LinkStore {
   /** Removes the arms of a patron (an unlink cancels a pending link). */
   void disarm_patron(std::string_view patron);
 
+  /**
+   * Counts `patron` once on `day` (the `patrons` total); false when already
+   * counted. Only the current day's numbers are kept, and only for this.
+   */
+  bool count_patron(std::string_view day, std::string_view patron);
+
   /** Adds one to `counter` on `day` (YYYY-MM-DD, station time). */
   void count(std::string_view day, std::string_view counter);
   [[nodiscard]] std::map<std::string, int64_t> counts(std::string_view day) const;

@@ -95,7 +95,7 @@ REFUSED = envelope("library", "link_refused", patron="P0002", reason="already_li
 LINK_OK = reply("link", ok=True, result={"armed": True, "patron": "P0001", "reader": "counter-1", "replaces_card": False,
                                          "expires_at": "2025-04-01T09:32:12+09:00", "timeout_s": 120})
 STATS_OK = reply("stats", ok=True, result={"day": "2025-04-01", "taps": 5, "patrons": 2, "links": 1, "link_refused": 1,
-                                           "unknown_cards": 1, "unlinks": 0})
+                                           "unknown_cards": 1, "unlinks": 0, "patron_taps": 3})
 LIBRARY = [
     (ROOT + "library/patron", PATRON),
     (ROOT + "library/patron", with_(PATRON, ils="unavailable", ils_reason="timeout")),

@@ -17,6 +17,7 @@ const std::string kConfig = R"(
 [plugins.library]
 [plugins.library.config]
 counter_reader = "counter-1"
+link_min_assurance = "fast"  # the simulated readers read at fast
 link_timeout_s = 5
 
 [readers.counter-1]

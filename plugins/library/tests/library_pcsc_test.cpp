@@ -60,6 +60,7 @@ std::string config(const fs::path& ca, int sip2_port) {
 [plugins.library]
 [plugins.library.config]
 counter_reader = "counter-1"
+link_min_assurance = "verified"  # this counter reads at verified; possession has its own test
 sip2_host = "127.0.0.1"
 sip2_port = )" +
          std::to_string(sip2_port) +

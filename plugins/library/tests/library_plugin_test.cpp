@@ -179,6 +179,29 @@ TEST(LibraryCommands, UnlinkForgetsTheCardAndRefusalsChangeNothing) {
   EXPECT_EQ(no_counter.command("link", {{"patron", "P0002"}})["code"], "no_reader");
 }
 
+TEST(LibraryCommands, StatsCountDistinctPatronsAndTheirTapsSeparately) {
+  FakeHost h = station();
+  link(h, "P0001", "alice");
+  link(h, "P0002", "bob");
+  for (const char* card : {"alice", "alice", "alice", "bob"}) ASSERT_EQ(h.tap(Card::jpki(card), "counter-2"), KAZASU_OK);
+  const json s = h.command("stats")["result"];
+  EXPECT_EQ(s["patrons"], 2);
+  EXPECT_EQ(s["patron_taps"], 4);
+  EXPECT_EQ(s["taps"], 6);
+}
+
+TEST(LibraryLink, ByDefaultLinkingNeedsTheHoldersPin) {
+  FakeHost h(R"({"counter_reader": "counter-1"})");  // no link_min_assurance: the default
+  ASSERT_EQ(arm(h, "P0001")["ok"], true);
+  ASSERT_EQ(h.tap(Card::jpki("alice", "verified"), "counter-1"), KAZASU_OK);
+  const json refused = h.last("link_refused");
+  EXPECT_EQ(refused["reason"], "assurance_too_low");
+  EXPECT_EQ(refused["assurance"], "verified");
+  ASSERT_EQ(arm(h, "P0001")["ok"], true);
+  ASSERT_EQ(h.tap(Card::jpki("alice", "possession"), "counter-1"), KAZASU_OK);
+  EXPECT_EQ(h.last("linked")["patron"], "P0001");
+}
+
 TEST(LibraryCommands, StatsCountTapsPerStationDay) {
   FakeHost h = station();
   h.set_now("2027-04-05 23:59");
@@ -207,7 +230,7 @@ TEST(LibraryPlugin, TheLinkSurvivesARestartOnTheSameDatabase) {
   h.restart();
   ASSERT_EQ(h.tap(Card::jpki("alice"), "counter-2"), KAZASU_OK);
   EXPECT_EQ(h.last("patron")["patron"], "P0001");
-  EXPECT_TRUE(h.logged("library plugin ready schema=2"));
+  EXPECT_TRUE(h.logged("library plugin ready schema=3"));
 }
 
 // ---- links shared across branches (ABI 1.3 shared state, on the kit's engine) ----

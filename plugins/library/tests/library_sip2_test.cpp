@@ -21,6 +21,7 @@ std::string config(int port, const std::string& extra_settings) {
 [plugins.library]
 [plugins.library.config]
 counter_reader = "counter-1"
+link_min_assurance = "fast"  # the simulated readers read at fast
 sip2_host = "127.0.0.1"
 sip2_port = )" +
          std::to_string(port) +

@@ -46,9 +46,9 @@ class LinkStoreTest : public ::testing::Test {
 };
 
 TEST_F(LinkStoreTest, MigrationIsIdempotentAndVersioned) {
-  EXPECT_EQ(store_->schema_version(), 2);
+  EXPECT_EQ(store_->schema_version(), 3);
   store_->migrate();
-  EXPECT_EQ(store_->schema_version(), 2);
+  EXPECT_EQ(store_->schema_version(), 3);
 }
 
 // v2: a single-station file's links are marked for the first sync to the city's engine.
