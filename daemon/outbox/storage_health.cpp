@@ -22,10 +22,11 @@ const char* to_string(StorageHealth::State s) {
 }
 
 namespace {
-constexpr uint64_t kMinFreeToRecover = uint64_t{1} << 20;
+constexpr uint64_t kMiB = uint64_t{1024} * 1024;
+constexpr uint64_t kMinFreeToRecover = kMiB;
 
 std::string mib(uint64_t bytes) {
-  return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  return std::to_string(bytes / kMiB) + " MiB";
 }
 }  // namespace
 
@@ -98,10 +99,10 @@ void StorageHealth::set(State s, const std::string& message) {
   if (s == State::unavailable) {
     log::error("storage unavailable", "dir", dir_.string(), "detail", last_failure_);
   } else if (s == State::low) {
-    log::warning("storage low", "dir", dir_.string(), "free_mib", free_bytes_ / (1024 * 1024), "alarm_mib",
-                 alarm_free_bytes_ / (1024 * 1024));
+    log::warning("storage low", "dir", dir_.string(), "free_mib", free_bytes_ / kMiB, "alarm_mib",
+                 alarm_free_bytes_ / kMiB);
   } else {
-    log::notice("storage ok", "dir", dir_.string(), "free_mib", free_bytes_ / (1024 * 1024), "was", to_string(before));
+    log::notice("storage ok", "dir", dir_.string(), "free_mib", free_bytes_ / kMiB, "was", to_string(before));
   }
   report_(s, message);
 }

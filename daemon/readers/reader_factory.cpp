@@ -23,7 +23,7 @@ bool reader_feeds_basic_info(const ReaderConfig& reader, const Config& cfg) {
 }
 
 std::unique_ptr<ReaderDriver> make_reader_driver(boost::asio::io_context& io, const ReaderConfig& reader,
-                                                 const Config& cfg, std::shared_ptr<const TrustStore> trust,
+                                                 const Config& cfg, const std::shared_ptr<const TrustStore>& trust,
                                                  PinSource& pins) {
   if (reader.driver == "sim") return std::make_unique<SimReader>(reader, cfg.sim_cards);
   if (reader.driver == "pcsc") {

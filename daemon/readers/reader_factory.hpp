@@ -19,7 +19,7 @@ std::shared_ptr<const TrustStore> load_trust_anchors(const IdentifyConfig& ident
 bool reader_feeds_basic_info(const ReaderConfig& reader, const Config& cfg);
 
 std::unique_ptr<ReaderDriver> make_reader_driver(boost::asio::io_context& io, const ReaderConfig& reader,
-                                                 const Config& cfg, std::shared_ptr<const TrustStore> trust,
+                                                 const Config& cfg, const std::shared_ptr<const TrustStore>& trust,
                                                  PinSource& pins);
 
 }  // namespace kazasu

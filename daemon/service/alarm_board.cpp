@@ -26,7 +26,7 @@ void AlarmBoard::publish(const std::string& alarm, const std::string& message) {
   facts.alarm = alarm;
   if (outbox_state_ != "outbox_ok") facts.active.push_back(outbox_state_);
   if (storage_state_ != "storage_ok") facts.active.push_back(storage_state_);
-  if (shared_conflict_) facts.active.push_back("shared_conflict");
+  if (shared_conflict_) facts.active.emplace_back("shared_conflict");
   facts.pending = pending_;
   facts.cap = cfg_.outbox.cap;
   facts.free_bytes = free_bytes_;

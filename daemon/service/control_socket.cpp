@@ -141,7 +141,10 @@ ControlSocket::ControlSocket(boost::asio::io_context& io, std::filesystem::path 
 }
 
 ControlSocket::~ControlSocket() {
-  stop();
+  try {
+    stop();
+  } catch (...) {  // removing the socket file may fail; nothing to do about it here
+  }
 }
 
 void ControlSocket::stop() {

@@ -123,7 +123,8 @@ class PgEngine::Connection {
     PQsetnonblocking(c->c_, 1);
     // The migration's "already exists, skipping" notices would reach stderr
     // as unprefixed lines; nothing PostgreSQL notices here needs staff.
-    PQsetNoticeProcessor(c->c_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        c->c_, [](void*, const char*) {}, nullptr);
     return c;
   }
 
@@ -449,6 +450,7 @@ std::optional<std::vector<HeldClaim>> PgEngine::claims_of(std::string_view plugi
       {plugin, station}, deadline, error);
   if (!rows) return std::nullopt;
   std::vector<HeldClaim> out;
+  out.reserve(static_cast<size_t>(rows->count()));
   for (int i = 0; i < rows->count(); ++i) {
     out.push_back(HeldClaim{rows->text(i, 0), rows->text(i, 1), rows->int64(i, 2)});
   }

@@ -129,7 +129,7 @@ struct Card {
     return c;
   }
   /** The same card with the basic four not read, for `status` such as "no_pin" or "pin_locked". */
-  [[nodiscard]] Card without_basic_info(std::string status, std::string message = "") const {
+  [[nodiscard]] Card without_basic_info(std::string status, const std::string& message = "") const {
     Card c = *this;
     c.basic_info_status = std::move(status);
     c.basic_info_message = message.empty() ? "the basic four were not read: " + c.basic_info_status : message;
@@ -149,6 +149,7 @@ struct Card {
 };
 
 /** One outcome the plugin published and the host committed. */
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json members make the implicit members throwing
 struct Published {
   std::string event;
   nlohmann::json fields;  // as the plugin sent them, plus "reader" as the host adds it ("" outside taps)
