@@ -55,13 +55,23 @@ std::string AttendancePlugin::on_command(const kazasu::Command& command) {
 }
 
 std::string AttendancePlugin::enroll_command(const json& request) {
-  kazasu::fields::only(request, {"staff", "section", "section_type", "pattern", "reader", "token"});
-  Staff staff{staff_field(request, "staff"), *kazasu::fields::string(request, "section", true, false),
-              SectionType::ordinary, Pattern{}};
-  const auto type =
-      parse_section_type(kazasu::fields::string(request, "section_type", false, false).value_or("ordinary"));
-  if (!type) throw CommandError("invalid_section_type", "\"section_type\" must be \"ordinary\" or \"external\"");
-  staff.section_type = *type;
+  kazasu::fields::only(request, {"staff", "section", "section_type", "pattern", "approver", "reader", "token"});
+  // Enrolling a staff number again (a renewed card) keeps whatever the
+  // command does not give: section, section type, pattern and approver role.
+  // A new staff number starts from the defaults and needs its section.
+  const std::string staff_no = staff_field(request, "staff");
+  const auto existing = store_.find_staff(staff_no);
+  Staff staff = existing.value_or(Staff{staff_no, "", SectionType::ordinary, Pattern{}, false});
+  if (auto section = kazasu::fields::string(request, "section", !existing, false)) staff.section = *section;
+  if (auto name = kazasu::fields::string(request, "section_type", false, false)) {
+    const auto type = parse_section_type(*name);
+    if (!type) throw CommandError("invalid_section_type", "\"section_type\" must be \"ordinary\" or \"external\"");
+    staff.section_type = *type;
+  }
+  if (request.contains("approver")) {
+    if (!request["approver"].is_boolean()) throw CommandError("invalid_field", "\"approver\" must be true or false");
+    staff.approver = request["approver"].get<bool>();
+  }
   if (request.contains("pattern")) {
     const json& p = request["pattern"];
     const auto pattern =
@@ -86,6 +96,7 @@ std::string AttendancePlugin::enroll_command(const json& request) {
     publish("enrolled", json{{"staff", staff.staff},
                              {"section", staff.section},
                              {"section_type", to_string(staff.section_type)},
+                             {"approver", staff.approver},
                              {"replaced", replaced},
                              {"token", *token}}
                             .dump());
@@ -119,6 +130,9 @@ std::string AttendancePlugin::disaster_command(const json& request) {
   }
   const bool on = request["on"].get<bool>();
   store_.set_disaster(on);
+  // Whoever is in when a disaster is declared is on disaster duty until they
+  // tap out; ending the disaster does not close their shifts by rule.
+  if (on) store_.mark_open_shifts_disaster();
   const int64_t now = host().now_unix_ms();
   log(KAZASU_LOG_NOTICE, std::string("disaster mode ") + (on ? "declared" : "ended"));
   raise_duty_alerts(now);
@@ -140,6 +154,10 @@ std::string AttendancePlugin::correct_command(const json& request) {
   if (approver == staff_no) throw CommandError("self_approval", "the approver must be another staff member");
   const auto staff = store_.find_staff(staff_no);
   if (!staff) throw CommandError("not_enrolled", "no staff member is enrolled with this number");
+  // Only an enrolled staff member given the approver role at enrolment approves.
+  if (const auto a = store_.find_staff(approver); !a || !a->approver) {
+    throw CommandError("not_an_approver", "the approver must be an enrolled staff member with the approver role");
+  }
   const int64_t midnight = station_midnight_ms(*day, offset());
   Correction c{0,
                staff_no,

@@ -12,6 +12,10 @@ int int_or(const nlohmann::json& j, const char* key, int fallback) {
   return j.contains(key) && j[key].is_number_integer() ? j[key].get<int>() : fallback;
 }
 
+bool bool_or(const nlohmann::json& j, const char* key, bool fallback) {
+  return j.contains(key) && j[key].is_boolean() ? j[key].get<bool>() : fallback;
+}
+
 std::vector<std::string> strings(const nlohmann::json& j, const char* key) {
   const auto& list = j[key];
   if (!list.is_array()) throw ConfigError(key, "must be a list of strings");
@@ -67,6 +71,7 @@ AttendanceConfig parse_config(const std::string& json_text) {
   l.external_average_h = int_or(j, "external_average_limit_h", l.external_average_h);
   l.external_standard_h = int_or(j, "external_standard_h", l.external_standard_h);
   l.external_months_over_standard = int_or(j, "external_months_over_standard", l.external_months_over_standard);
+  l.holiday_work_in_special_limits = bool_or(j, "holiday_work_in_special_limits", l.holiday_work_in_special_limits);
   if (l.ordinary_year_h < l.ordinary_month_h) {
     throw ConfigError("ordinary_year_limit_h", "must not be below ordinary_month_limit_h");
   }

@@ -34,16 +34,24 @@ inline constexpr kazasu_setting kAttendanceSettings[] = {
     {"ordinary_year_limit_h", KAZASU_SETTING_INTEGER, "360",
      "Overtime per fiscal year, ordinary sections (holiday work does not count).", 1, 8784},
     {"external_month_limit_h", KAZASU_SETTING_INTEGER, "100",
-     "Overtime plus holiday work per month must stay under this, externally driven sections.", 1, 744},
+     "Overtime per month (plus holiday work with holiday_work_in_special_limits) must stay under this, externally "
+     "driven sections.",
+     1, 744},
     {"external_year_limit_h", KAZASU_SETTING_INTEGER, "720",
      "Overtime per fiscal year, externally driven sections (holiday work does not count).", 1, 8784},
     {"external_average_limit_h", KAZASU_SETTING_INTEGER, "80",
-     "Average monthly overtime plus holiday work over every 2- to 6-month window, externally driven sections.", 1, 744},
+     "Average monthly overtime (plus holiday work with holiday_work_in_special_limits) over every 2- to 6-month "
+     "window, externally driven sections.",
+     1, 744},
     {"external_standard_h", KAZASU_SETTING_INTEGER, "45",
      "Monthly overtime (without holiday work) that counts a month as over the standard, externally driven sections.", 1,
      744},
     {"external_months_over_standard", KAZASU_SETTING_INTEGER, "6",
      "Months per fiscal year allowed over the standard, externally driven sections.", 0, 12},
+    {"holiday_work_in_special_limits", KAZASU_SETTING_BOOLEAN, "false",
+     "false: the externally driven section's 100 h month and 80 h average count overtime alone (人事院規則15-14, "
+     "national public servants); true: overtime plus holiday work (Labour Standards Act Art. 36(6)).",
+     0, 0},
     {"days_off", KAZASU_SETTING_STRING_LIST, R"(["12-29", "12-30", "12-31", "01-02", "01-03"])",
      "Days off every year by the city's ordinance besides the national holidays, as \"MM-DD\" (the year-end and "
      "new-year days, 地方自治法 Art. 4-2); work on one is holiday work unless it falls on a Saturday or Sunday.",

@@ -83,6 +83,7 @@ void AttendancePlugin::enroll_tap(const kazasu::Tap& tap, const Arm& arm, int64_
                {"section_type", to_string(arm.staff.section_type)},
                {"pattern",
                 {{"start", format_hhmm(arm.staff.pattern.start_min)}, {"end", format_hhmm(arm.staff.pattern.end_min)}}},
+               {"approver", arm.staff.approver},
                {"replaced", replaced},
                {"card_kind", tap.card_kind},
                {"token", tap.token}}
@@ -91,12 +92,13 @@ void AttendancePlugin::enroll_tap(const kazasu::Tap& tap, const Arm& arm, int64_
 }
 
 void AttendancePlugin::unknown_tap(const kazasu::Tap& tap) {
-  json fields{{"status", tap.status},
-              {"reason", tap.identified() ? std::string("not_enrolled") : std::string(tap.status)},
-              {"message", tap.message},
-              {"card_kind", tap.card_kind}};
-  // The token is purpose-bound to this plugin, so staff tools may enroll by it.
-  if (tap.identified()) fields["token"] = tap.token;
+  // No identifier of a card that is not enrolled: any card tapped on a wall
+  // reader, a resident's included, would otherwise be traceable on the bus.
+  // A new card is enrolled on an armed reader.
+  const json fields{{"status", tap.status},
+                    {"reason", tap.identified() ? std::string("not_enrolled") : std::string(tap.status)},
+                    {"message", tap.message},
+                    {"card_kind", tap.card_kind}};
   publish("unknown_card", fields.dump());
 }
 
@@ -126,7 +128,7 @@ void AttendancePlugin::clock_tap(const kazasu::Tap& tap, const Staff& staff, int
 void AttendancePlugin::clock_in(const kazasu::Tap& tap, const Staff& staff, int64_t now) {
   const auto last = store_.last_closed_shift(staff.staff);
   const auto rest = short_rest(last ? last->out_ms : std::nullopt, now, config_.rest_hours);
-  store_.clock_in(staff.staff, now, tap.reader);
+  store_.clock_in(staff.staff, now, tap.reader, store_.disaster());
   // The host adds the tap's `reader` to every outcome; a plugin may not set it.
   json fields{{"staff", staff.staff},
               {"section", staff.section},
@@ -178,9 +180,12 @@ void AttendancePlugin::sweep(int64_t now) {
   const bool disaster = store_.disaster();
   bool changed = false;
   // During a declared disaster long duty is expected: open shifts stay open
-  // (and count toward the duty alert) instead of being closed by rule.
+  // (and count toward the duty alert) instead of being closed by rule. A
+  // shift open during a disaster runs until its own clock-out, also after the
+  // disaster ends: closing it by rule would cut a long duty to regular hours.
   if (!disaster) {
     for (const auto& s : store_.open_shifts()) {
+      if (s.disaster) continue;
       if (auto_close_due(s.in_ms, config_.auto_close_hour, config_.auto_close_after_h, offset()) > now) continue;
       const Staff staff = staff_or_default(s.staff);
       clock_out(s, staff, auto_close_out(s.in_ms, staff.pattern, offset()), "", true);
@@ -223,6 +228,7 @@ void AttendancePlugin::rearm(int64_t now) {
   int64_t next = INT64_MAX;
   for (const auto& s : store_.open_shifts()) {
     if (!disaster) {
+      if (s.disaster) continue;
       next = std::min(next, auto_close_due(s.in_ms, config_.auto_close_hour, config_.auto_close_after_h, offset()));
     } else if (!store_.alerted(s.id)) {
       next = std::min(next, s.in_ms + config_.duty_limit_h * kMsPerHour);

@@ -16,6 +16,7 @@ struct Staff {
   std::string section;
   SectionType section_type = SectionType::ordinary;
   Pattern pattern;
+  bool approver = false;  // may approve other staff members' corrections
 };
 
 struct Shift {
@@ -26,6 +27,7 @@ struct Shift {
   std::optional<int64_t> out_ms;  // empty while the staff member is in
   std::string out_reader;
   bool auto_closed = false;  // closed by the missing-clock-out rule, so staff should correct it
+  bool disaster = false;     // open during a declared disaster: never closed by rule
 };
 
 struct Correction {

@@ -161,9 +161,13 @@ std::vector<Check> evaluate_limits(SectionType type, const std::map<std::string,
                       year_ms > limits.ordinary_year_h * kMsPerHour});
     return checks;
   }
-  // The special clause's "under 100 h" and its averages count overtime plus
-  // holiday work; the 720 h and the months over 45 h count overtime only.
-  auto with_holiday_work = [&](const std::string& m) { return total(by_month, m) + total(holiday_by_month, m); };
+  // 人事院規則15-14 puts the "under 100 h" and the 80 h average on overtime
+  // alone; the Labour Standards Act's special clause (Art. 36(6)) counts
+  // overtime plus holiday work there. The 720 h and the months over 45 h count
+  // overtime only under both.
+  auto with_holiday_work = [&](const std::string& m) {
+    return total(by_month, m) + (limits.holiday_work_in_special_limits ? total(holiday_by_month, m) : 0);
+  };
   const int64_t month_with_holiday_ms = with_holiday_work(month);
   checks.push_back({"monthly_standard", month, as_hours(month_ms), limits.external_standard_h,
                     month_ms > limits.external_standard_h * kMsPerHour});

@@ -99,6 +99,11 @@ struct Limits {
   int external_average_h = 80;  // over every 2- to 6-month window
   int external_standard_h = 45;
   int external_months_over_standard = 6;  // per fiscal year
+  // Whether holiday work counts toward the externally driven section's
+  // monthly limit (under 100 h) and its 2- to 6-month average (80 h). false:
+  // 人事院規則15-14 (national public servants), overtime alone. true: the Labour
+  // Standards Act's special clause (Art. 36(6)), overtime plus holiday work.
+  bool holiday_work_in_special_limits = false;
 };
 
 /** One limit evaluated: `over` when the total is past it. */
@@ -113,8 +118,9 @@ struct Check {
 /**
  * Every limit that month `month` takes part in, from overtime and holiday
  * work per month (missing months count as zero). Holiday work counts only
- * where the special clause says "overtime plus holiday work": the externally
- * driven section's monthly limit and its averages.
+ * with `limits.holiday_work_in_special_limits` (the Labour Standards Act's
+ * reading), and then only in the externally driven section's monthly limit
+ * and its averages.
  */
 std::vector<Check> evaluate_limits(SectionType type, const std::map<std::string, int64_t>& overtime_ms_by_month,
                                    const std::string& month, const Limits& limits,

@@ -12,7 +12,7 @@ namespace {
 
 // Migrations, in order; schema version N is the state after the first N steps.
 // Append only: stations upgrade from any shipped version.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // v1. Shifts and corrections are separate tables so a correction never
     // rewrites what the reader recorded (an audit trail for approvals).
     "CREATE TABLE staff ("
@@ -54,19 +54,27 @@ constexpr std::array<const char*, 1> kMigrations = {
     "  PRIMARY KEY (staff, kind, period));"
     "CREATE TABLE alerted (shift_id INTEGER PRIMARY KEY);"
     "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    // v2. The approver role, and shifts open during a declared disaster (never
+    // closed by rule, also after the disaster ends).
+    "ALTER TABLE staff ADD COLUMN approver INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE arms ADD COLUMN approver INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE shifts ADD COLUMN disaster INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE shifts SET disaster = 1 WHERE out_ms IS NULL AND"
+    "  EXISTS (SELECT 1 FROM state WHERE key = 'disaster' AND value != 0);",
 };
 
 Staff staff_from(const Statement& st, int first) {
-  return Staff{st.text(first), st.text(first + 1),
-               parse_section_type(st.text(first + 2)).value_or(SectionType::ordinary),
-               Pattern{static_cast<int>(st.int64(first + 3)), static_cast<int>(st.int64(first + 4))}};
+  return Staff{
+      st.text(first), st.text(first + 1), parse_section_type(st.text(first + 2)).value_or(SectionType::ordinary),
+      Pattern{static_cast<int>(st.int64(first + 3)), static_cast<int>(st.int64(first + 4))}, st.int64(first + 5) != 0};
 }
 
 constexpr const char* kShiftColumns =
-    "SELECT id, staff, in_ms, in_reader, out_ms, out_reader, auto_closed FROM shifts ";
+    "SELECT id, staff, in_ms, in_reader, out_ms, out_reader, auto_closed, disaster FROM shifts ";
 
 Shift shift_from(const Statement& st) {
-  Shift s{st.int64(0), st.text(1), st.int64(2), st.text(3), std::nullopt, st.text(5), st.int64(6) != 0};
+  Shift s{st.int64(0),  st.text(1), st.int64(2),      st.text(3),
+          std::nullopt, st.text(5), st.int64(6) != 0, st.int64(7) != 0};
   if (!st.is_null(4)) s.out_ms = st.int64(4);
   return s;
 }
@@ -82,23 +90,27 @@ void Store::migrate() {
 }
 
 void Store::enroll(const Staff& s, std::string_view token, int64_t now_ms) {
-  Statement st(db_,
-               "INSERT INTO staff (staff, token, section, section_type, pattern_start, pattern_end, enrolled_ms) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (staff) DO UPDATE SET token = ?2, section = ?3, "
-               "section_type = ?4, pattern_start = ?5, pattern_end = ?6, enrolled_ms = ?7");
+  Statement st(
+      db_,
+      "INSERT INTO staff (staff, token, section, section_type, pattern_start, pattern_end, enrolled_ms, "
+      "approver) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (staff) DO UPDATE SET token = ?2, "
+      "section = ?3, section_type = ?4, pattern_start = ?5, pattern_end = ?6, enrolled_ms = ?7, approver = ?8");
   st.bind(1, s.staff).bind(2, token).bind(3, s.section).bind(4, std::string_view(to_string(s.section_type)));
-  st.bind(5, int64_t{s.pattern.start_min}).bind(6, int64_t{s.pattern.end_min}).bind(7, now_ms).run();
+  st.bind(5, int64_t{s.pattern.start_min}).bind(6, int64_t{s.pattern.end_min}).bind(7, now_ms);
+  st.bind(8, int64_t{s.approver ? 1 : 0}).run();
 }
 
 std::optional<Staff> Store::find_by_token(std::string_view token) const {
-  Statement st(db_, "SELECT staff, section, section_type, pattern_start, pattern_end FROM staff WHERE token = ?1");
+  Statement st(db_,
+               "SELECT staff, section, section_type, pattern_start, pattern_end, approver FROM staff WHERE token = ?1");
   st.bind(1, token);
   if (!st.step()) return std::nullopt;
   return staff_from(st, 0);
 }
 
 std::optional<Staff> Store::find_staff(std::string_view staff) const {
-  Statement st(db_, "SELECT staff, section, section_type, pattern_start, pattern_end FROM staff WHERE staff = ?1");
+  Statement st(db_,
+               "SELECT staff, section, section_type, pattern_start, pattern_end, approver FROM staff WHERE staff = ?1");
   st.bind(1, staff);
   if (!st.step()) return std::nullopt;
   return staff_from(st, 0);
@@ -113,19 +125,20 @@ bool Store::unenroll(std::string_view staff) {
 void Store::arm(const Arm& a) {
   Statement st(db_,
                "INSERT OR REPLACE INTO arms (reader, staff, section, section_type, pattern_start, pattern_end, "
-               "expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+               "expires_ms, approver) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   st.bind(1, a.reader).bind(2, a.staff.staff).bind(3, a.staff.section);
   st.bind(4, std::string_view(to_string(a.staff.section_type)));
-  st.bind(5, int64_t{a.staff.pattern.start_min}).bind(6, int64_t{a.staff.pattern.end_min}).bind(7, a.expires_ms).run();
+  st.bind(5, int64_t{a.staff.pattern.start_min}).bind(6, int64_t{a.staff.pattern.end_min}).bind(7, a.expires_ms);
+  st.bind(8, int64_t{a.staff.approver ? 1 : 0}).run();
 }
 
 std::optional<Arm> Store::active_arm(std::string_view reader, int64_t now_ms) const {
   Statement st(db_,
-               "SELECT staff, section, section_type, pattern_start, pattern_end, expires_ms FROM arms "
+               "SELECT staff, section, section_type, pattern_start, pattern_end, approver, expires_ms FROM arms "
                "WHERE reader = ?1 AND expires_ms > ?2");
   st.bind(1, reader).bind(2, now_ms);
   if (!st.step()) return std::nullopt;
-  return Arm{std::string(reader), staff_from(st, 0), st.int64(5)};
+  return Arm{std::string(reader), staff_from(st, 0), st.int64(6)};
 }
 
 void Store::disarm(std::string_view reader) {
@@ -148,9 +161,9 @@ std::optional<Shift> Store::last_closed_shift(std::string_view staff) const {
   return shift_from(st);
 }
 
-int64_t Store::clock_in(std::string_view staff, int64_t at_ms, std::string_view reader) {
-  Statement st(db_, "INSERT INTO shifts (staff, in_ms, in_reader) VALUES (?1, ?2, ?3)");
-  st.bind(1, staff).bind(2, at_ms).bind(3, reader).run();
+int64_t Store::clock_in(std::string_view staff, int64_t at_ms, std::string_view reader, bool disaster) {
+  Statement st(db_, "INSERT INTO shifts (staff, in_ms, in_reader, disaster) VALUES (?1, ?2, ?3, ?4)");
+  st.bind(1, staff).bind(2, at_ms).bind(3, reader).bind(4, int64_t{disaster ? 1 : 0}).run();
   return sqlite3_last_insert_rowid(db_);
 }
 
@@ -164,6 +177,11 @@ std::vector<Shift> Store::open_shifts() const {
   std::vector<Shift> out;
   while (st.step()) out.push_back(shift_from(st));
   return out;
+}
+
+void Store::mark_open_shifts_disaster() {
+  Statement st(db_, "UPDATE shifts SET disaster = 1 WHERE out_ms IS NULL");
+  st.run();
 }
 
 std::vector<Shift> Store::shifts(std::string_view staff, int64_t from_ms, int64_t to_ms) const {

@@ -43,9 +43,12 @@ class Store {
 
   [[nodiscard]] std::optional<Shift> open_shift(std::string_view staff) const;
   [[nodiscard]] std::optional<Shift> last_closed_shift(std::string_view staff) const;
-  int64_t clock_in(std::string_view staff, int64_t at_ms, std::string_view reader);
+  /** `disaster`: the shift begins during a declared disaster (see mark_open_shifts_disaster). */
+  int64_t clock_in(std::string_view staff, int64_t at_ms, std::string_view reader, bool disaster);
   void clock_out(int64_t shift_id, int64_t at_ms, std::string_view reader, bool auto_closed);
   [[nodiscard]] std::vector<Shift> open_shifts() const;
+  /** Marks every open shift as open during a disaster, so it runs until its own clock-out. */
+  void mark_open_shifts_disaster();
   /** Shifts of one staff member (or all, when empty) clocked in within [from_ms, to_ms). */
   [[nodiscard]] std::vector<Shift> shifts(std::string_view staff, int64_t from_ms, int64_t to_ms) const;
 

@@ -150,14 +150,22 @@ TEST_F(AttendanceEndToEnd, BadgeEnrollsClocksInAndOutAndTheRosterIsRetained) {
       << csv;
 }
 
-TEST_F(AttendanceEndToEnd, MyNumberCardEnrolledByTokenIsClosedByRuleWhenTheClockPassesTheHour) {
+TEST_F(AttendanceEndToEnd, MyNumberCardEnrolledOnAnArmedReaderIsClosedByRuleWhenTheClockPassesTheHour) {
   start("");
   clock_set("2027-03-31T09:00:00+09:00");
   daemon_->tap("door-1", "alice");
   const json u = next("unknown_card");
   ASSERT_EQ(u["reason"], "not_enrolled");
-  const json r = call("enroll", json{{"staff", "S002"}, {"section", "schools"}, {"token", u["token"]}});
+  EXPECT_FALSE(u.contains("token"));  // a card not enrolled is never identified on the bus
+  const json r = call("enroll", json{{"staff", "S002"}, {"section", "schools"}, {"reader", "door-1"}});
   ASSERT_EQ(r["ok"], true) << r.dump();
+  daemon_->tap("door-1", "alice");
+  ASSERT_EQ(next("enrolled")["staff"], "S002");
+  // The personnel office's approver, enrolled by a token its own tool kept.
+  const json m = call(
+      "enroll", json{{"staff", "M100"}, {"section", "personnel"}, {"approver", true}, {"token", std::string(64, 'a')}});
+  ASSERT_EQ(m["ok"], true) << m.dump();
+  ASSERT_EQ(next("enrolled")["approver"], true);
   daemon_->tap("door-1", "alice");
   EXPECT_EQ(next("clock")["direction"], "in");
   EXPECT_FALSE(arrives("clock", 1500ms)) << "closed before its time";

@@ -209,9 +209,14 @@ TEST_F(AttendancePcsc, ARenewedCertificateNeedsEnrollingAgain) {
   tap("tanaka_renewed");
   const json u = next("unknown_card");
   EXPECT_EQ(u["reason"], "not_enrolled");
-  const json r = call("enroll", json{{"staff", "F101"}, {"section", "fire-station-2"}, {"token", u["token"]}});
+  EXPECT_EQ(u.contains("token"), false);  // a card not enrolled is never identified on the bus
+  // Enrolled again on an armed reader; the section and pattern are kept.
+  const json r = call("enroll", json{{"staff", "F101"}, {"reader", "door-1"}});
   ASSERT_EQ(r["ok"], true) << r.dump();
-  EXPECT_EQ(r["result"]["replaced"], true);
+  tap("tanaka_renewed");
+  const json e = next("enrolled");
+  EXPECT_EQ(e["replaced"], true);
+  EXPECT_EQ(e["section"], "fire-station-2");
   clock_set("2027-06-04T08:30:00+09:00");
   tap("tanaka_renewed");
   EXPECT_EQ(next("clock")["staff"], "F101");

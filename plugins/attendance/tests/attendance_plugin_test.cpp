@@ -31,6 +31,14 @@ json enroll(FakeHost& h, const std::string& staff, const std::string& card, cons
                                   {"token", FakeHost::token_of(card)}});
 }
 
+// Enrols M100 as a staff member with the approver role, for corrections.
+json enroll_approver(FakeHost& h, const std::string& staff = "M100") {
+  return h.command("enroll", json{{"staff", staff},
+                                  {"section", "personnel"},
+                                  {"approver", true},
+                                  {"token", FakeHost::token_of("approver-card-" + staff)}});
+}
+
 // Clocks a shift in and out by two taps at station times.
 void shift(FakeHost& h, const std::string& card, const std::string& in, const std::string& out) {
   h.set_now(in);
@@ -86,7 +94,49 @@ TEST(Enroll, ByTokenRefusesACardOfAnotherStaffMember) {
   EXPECT_EQ(h.command("unenroll", json{{"staff", "S001"}})["ok"], true);
   h.tap("card-a");
   EXPECT_EQ(h.last("unknown_card")["reason"], "not_enrolled");
-  EXPECT_EQ(h.last("unknown_card")["token"], FakeHost::token_of("card-a"));
+  EXPECT_FALSE(h.last("unknown_card").contains("token"));  // no identifier of a card not enrolled
+}
+
+TEST(UnknownCard, ACardNotEnrolledPublishesNoIdentifier) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  h.tap("resident-card");
+  const json u = h.last("unknown_card");
+  EXPECT_EQ(u["reason"], "not_enrolled");
+  EXPECT_EQ(u["status"], "ok");
+  EXPECT_FALSE(u.contains("token")) << u.dump();
+  EXPECT_EQ(u.dump().find(FakeHost::token_of("resident-card")), std::string::npos);
+}
+
+TEST(Enroll, ReEnrollingARenewedCardKeepsWhatIsNotGiven) {
+  FakeHost h;
+  ASSERT_EQ(h.command("enroll", json{{"staff", "F001"},
+                                     {"section", "fire-hq"},
+                                     {"section_type", "external"},
+                                     {"pattern", {{"start", "09:00"}, {"end", "18:00"}}},
+                                     {"token", FakeHost::token_of("card-old")}})["ok"],
+            true);
+  // The renewed card, by token, with the section only.
+  json r =
+      h.command("enroll", json{{"staff", "F001"}, {"section", "fire-hq"}, {"token", FakeHost::token_of("card-new")}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["result"]["replaced"], true);
+  EXPECT_EQ(h.last("enrolled")["section_type"], "external");
+  shift(h, "card-new", "2027-04-05 09:00", "2027-04-05 18:00");  // Monday, inside the kept pattern
+  EXPECT_EQ(h.last("clock")["overtime_h"], "0.00");
+  // Again on an armed reader, with nothing but the staff number.
+  r = h.command("enroll", json{{"staff", "F001"}, {"reader", "door-1"}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  h.tap("card-newer", "door-1");
+  const json e = h.last("enrolled");
+  ASSERT_TRUE(e.contains("pattern")) << e.dump();
+  EXPECT_EQ(e["section"], "fire-hq");
+  EXPECT_EQ(e["section_type"], "external");
+  EXPECT_EQ(e["pattern"]["start"], "09:00");
+  EXPECT_EQ(e["pattern"]["end"], "18:00");
+  // A new staff number still needs its section.
+  EXPECT_EQ(h.command("enroll", json{{"staff", "F002"}, {"token", FakeHost::token_of("card-x")}})["code"],
+            "missing_field");
 }
 
 TEST(Enroll, TheArmedReaderMustBeAReaderName) {
@@ -194,6 +244,7 @@ TEST(Overtime, MonthlyWarningIsPublishedOncePerCrossing) {
 TEST(Overtime, ACorrectionBelowTheLimitEndsTheCrossingSoTheNextOneWarnsAgain) {
   FakeHost h(R"({"ordinary_month_limit_h": 2})");
   enroll(h, "S001", "card-a");
+  enroll_approver(h);
   shift(h, "card-a", "2027-04-05 08:30", "2027-04-05 20:15");  // Monday: 3 h overtime
   ASSERT_EQ(h.all("warning").size(), 1u);
   const json fix = h.command("correct", json{{"staff", "S001"},
@@ -257,6 +308,7 @@ TEST(Rest, ClockInTooSoonAfterClockOutIsFlagged) {
 TEST(Corrections, AddARecordAndLeaveTheClockedShiftAsItWas) {
   FakeHost h;
   enroll(h, "S001", "card-a");
+  enroll_approver(h);
   h.set_now("2027-04-05 08:30");
   h.tap("card-a");
   h.set_now("2027-04-06 05:00");  // closed by rule at 17:15
@@ -291,6 +343,74 @@ TEST(Corrections, AddARecordAndLeaveTheClockedShiftAsItWas) {
                                       {"reason", "x"},
                                       {"approver", "M100"}})["code"],
             "invalid_date");
+}
+
+TEST(Corrections, TheApproverMustBeAnEnrolledStaffMemberWithTheApproverRole) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  shift(h, "card-a", "2027-04-05 08:30", "2027-04-05 17:15");
+  const json fix{{"staff", "S001"}, {"date", "2027-04-05"},     {"in", "08:30"},
+                 {"out", "19:00"},  {"reason", "late meeting"}, {"approver", "M100"}};
+  EXPECT_EQ(h.command("correct", fix)["code"], "not_an_approver");  // nobody enrolled as M100
+  enroll(h, "M100", "card-m");                                      // enrolled, but not an approver
+  EXPECT_EQ(h.command("correct", fix)["code"], "not_an_approver");
+  EXPECT_TRUE(h.all("corrected").empty());
+  const json r =
+      h.command("enroll", json{{"staff", "M100"}, {"approver", true}, {"token", FakeHost::token_of("card-m")}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(h.last("enrolled")["approver"], true);
+  EXPECT_EQ(h.command("correct", fix)["ok"], true);
+  // A renewed card keeps the role; approver: false takes it away.
+  ASSERT_EQ(h.command("enroll", json{{"staff", "M100"}, {"token", FakeHost::token_of("card-m2")}})["ok"], true);
+  EXPECT_EQ(h.command("correct", fix)["ok"], true);
+  EXPECT_EQ(h.command("enroll", json{{"staff", "M100"}, {"approver", "yes"}})["code"], "invalid_field");
+  ASSERT_EQ(
+      h.command("enroll", json{{"staff", "M100"}, {"approver", false}, {"token", FakeHost::token_of("card-m2")}})["ok"],
+      true);
+  EXPECT_EQ(h.command("correct", fix)["code"], "not_an_approver");
+  // An approver still cannot approve their own correction.
+  enroll_approver(h, "M200");
+  json own = fix;
+  own["staff"] = "M200";
+  own["approver"] = "M200";
+  EXPECT_EQ(h.command("correct", own)["code"], "self_approval");
+}
+
+TEST(Disaster, EndingItLeavesShiftsOpenDuringItRunningUntilTheirOwnClockOut) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  enroll(h, "S002", "card-b");
+  h.set_now("2027-04-05 08:00");
+  h.tap("card-a");  // in before the disaster
+  h.set_now("2027-04-05 09:00");
+  ASSERT_EQ(h.command("disaster", json{{"on", true}})["ok"], true);
+  h.set_now("2027-04-05 20:00");
+  h.tap("card-b");  // in during it
+  h.set_now("2027-04-06 20:00");
+  ASSERT_EQ(h.command("disaster", json{{"on", false}})["ok"], true);
+  h.restart();  // the mark is in the database, not in a timer
+  h.set_now("2027-04-06 20:01");
+  EXPECT_EQ(h.all("clock").size(), 2u) << h.last("clock").dump();  // nothing closed by rule
+  EXPECT_EQ(h.last("roster")["in"].size(), 2u);
+  h.set_now("2027-04-07 00:00");
+  h.tap("card-a");  // 40 hours on duty: the tap is the clock-out
+  json c = h.last("clock");
+  EXPECT_EQ(c["direction"], "out");
+  EXPECT_EQ(c["worked_h"], "40.00");
+  EXPECT_EQ(c["auto_closed"], false);
+  h.set_now("2027-04-08 06:00");  // past any auto-close time for S002 too
+  EXPECT_EQ(h.last("clock")["staff"], "S001");
+  h.tap("card-b");
+  c = h.last("clock");
+  EXPECT_EQ(c["staff"], "S002");
+  EXPECT_EQ(c["direction"], "out");
+  EXPECT_EQ(c["worked_h"], "58.00");
+  // A shift begun after the disaster is closed by rule again.
+  h.set_now("2027-04-08 08:30");
+  h.tap("card-a");
+  h.set_now("2027-04-09 05:00");
+  EXPECT_EQ(h.last("clock")["auto_closed"], true);
+  EXPECT_EQ(h.last("clock")["staff"], "S001");
 }
 
 TEST(Disaster, RosterCarriesHoursOnDutyAndTheLimitRaisesOneAlert) {
@@ -363,8 +483,28 @@ TEST(HolidayWork, ClockOutOnANationalHolidayIsHolidayWorkAndNeverWarnsAsOvertime
             "S001,2026-11-24,2026-11-24 08:30,2026-11-24 18:15,9.75,1.00,0.00\r\n");
 }
 
+TEST(HolidayWork, ByDefaultTheExternalMonthlyAndAverageLimitsCountOvertimeAlone) {
+  FakeHost h(R"({"external_month_limit_h": 10, "external_average_limit_h": 5, "external_standard_h": 50})",
+             jst("2026-11-20 08:00"));
+  enroll(h, "F001", "card-f", "external", "fire-hq");
+  shift(h, "card-f", "2026-11-23 08:00", "2026-11-23 17:00");  // 9 h holiday work
+  shift(h, "card-f", "2026-11-24 17:15", "2026-11-24 18:15");  // 1 h overtime: 10 h together
+  EXPECT_TRUE(h.all("warning").empty()) << h.last("warning").dump();
+  shift(h, "card-f", "2026-11-25 17:15", "2026-11-26 02:15");  // 9 h more overtime: 10 h alone
+  ASSERT_FALSE(h.all("warning").empty());
+  bool monthly = false;
+  for (const auto& w : h.all("warning")) {
+    if (w["kind"] == "monthly_limit") {
+      monthly = true;
+      EXPECT_DOUBLE_EQ(w["value"].get<double>(), 10.0);
+    }
+  }
+  EXPECT_TRUE(monthly);
+}
+
 TEST(HolidayWork, ExternalMonthlyLimitCountsHolidayWorkButTheStandardDoesNot) {
-  FakeHost h(R"({"external_month_limit_h": 10, "external_standard_h": 5})", jst("2026-11-20 08:00"));
+  FakeHost h(R"({"external_month_limit_h": 10, "external_standard_h": 5, "holiday_work_in_special_limits": true})",
+             jst("2026-11-20 08:00"));
   enroll(h, "F001", "card-f", "external", "fire-hq");
   shift(h, "card-f", "2026-11-23 08:00", "2026-11-23 17:00");  // 9 h holiday work
   EXPECT_TRUE(h.all("warning").empty());
@@ -379,6 +519,7 @@ TEST(HolidayWork, ExternalMonthlyLimitCountsHolidayWorkButTheStandardDoesNot) {
 TEST(HolidayWork, ACorrectionOnAHolidayReportsItsHolidayHours) {
   FakeHost h("{}", jst("2026-11-20 08:00"));
   enroll(h, "S001", "card-a");
+  enroll_approver(h);
   const json r = h.command("correct", json{{"staff", "S001"},
                                            {"date", "2026-11-03"},
                                            {"in", "22:00"},

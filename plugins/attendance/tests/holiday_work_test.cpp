@@ -84,13 +84,31 @@ TEST(HolidayWork, ConfiguredDaysOffAndExtraHolidaysAreHolidayWork) {
             4 * kH);
 }
 
+// The Labour Standards Act's reading of the special clause: holiday work counts
+// toward the 100 h month and the 80 h average (holiday_work_in_special_limits).
+Limits labour_standards() {
+  Limits l;
+  l.holiday_work_in_special_limits = true;
+  return l;
+}
+
+TEST(HolidayWorkLimits, ByDefaultTheExternalMonthAndAverageCountOvertimeAlone) {
+  const std::map<std::string, int64_t> overtime{{"2027-04", 70 * kH}, {"2027-05", 90 * kH}};
+  const std::map<std::string, int64_t> holiday{{"2027-04", 30 * kH}, {"2027-05", 30 * kH}};
+  const auto c = evaluate_limits(SectionType::external, overtime, "2027-05", Limits{}, holiday);
+  EXPECT_FALSE(find(c, "monthly_limit", "2027-05")->over);
+  EXPECT_DOUBLE_EQ(find(c, "monthly_limit", "2027-05")->value, 90.0);
+  EXPECT_FALSE(find(c, "average_limit", "2027-04..2027-05")->over);
+  EXPECT_DOUBLE_EQ(find(c, "average_limit", "2027-04..2027-05")->value, 80.0);  // 110 h with holiday work
+}
+
 TEST(HolidayWorkLimits, ExternalMonthCountsHolidayWorkTowardTheUnder100Hours) {
   const std::map<std::string, int64_t> overtime{{"2027-06", 90 * kH}};
   std::map<std::string, int64_t> holiday{{"2027-06", 10 * kH - kMsPerMinute}};
-  auto c = evaluate_limits(SectionType::external, overtime, "2027-06", Limits{}, holiday);
+  auto c = evaluate_limits(SectionType::external, overtime, "2027-06", labour_standards(), holiday);
   EXPECT_FALSE(find(c, "monthly_limit", "2027-06")->over);
   holiday["2027-06"] = 10 * kH;
-  c = evaluate_limits(SectionType::external, overtime, "2027-06", Limits{}, holiday);
+  c = evaluate_limits(SectionType::external, overtime, "2027-06", labour_standards(), holiday);
   EXPECT_TRUE(find(c, "monthly_limit", "2027-06")->over);
   EXPECT_DOUBLE_EQ(find(c, "monthly_limit", "2027-06")->value, 100.0);
   // The 45 h standard is overtime alone.
@@ -109,14 +127,14 @@ TEST(HolidayWorkLimits, OrdinaryMonthAndYearLeaveHolidayWorkOut) {
 TEST(HolidayWorkLimits, ExternalAverageCountsHolidayWork) {
   const std::map<std::string, int64_t> overtime{{"2027-04", 75 * kH}, {"2027-05", 75 * kH}};
   std::map<std::string, int64_t> holiday{{"2027-04", 5 * kH}, {"2027-05", 5 * kH}};
-  auto c = evaluate_limits(SectionType::external, overtime, "2027-05", Limits{}, holiday);
+  auto c = evaluate_limits(SectionType::external, overtime, "2027-05", labour_standards(), holiday);
   EXPECT_FALSE(find(c, "average_limit", "2027-04..2027-05")->over);  // exactly 80 h
   EXPECT_DOUBLE_EQ(find(c, "average_limit", "2027-04..2027-05")->value, 80.0);
   holiday["2027-05"] += 2 * kMsPerMinute;
-  c = evaluate_limits(SectionType::external, overtime, "2027-05", Limits{}, holiday);
+  c = evaluate_limits(SectionType::external, overtime, "2027-05", labour_standards(), holiday);
   EXPECT_TRUE(find(c, "average_limit", "2027-04..2027-05")->over);
   // Without the holiday work the same overtime averages 75 h.
-  c = evaluate_limits(SectionType::external, overtime, "2027-05", Limits{});
+  c = evaluate_limits(SectionType::external, overtime, "2027-05", labour_standards());
   EXPECT_FALSE(find(c, "average_limit", "2027-04..2027-05")->over);
 }
 
@@ -127,12 +145,12 @@ TEST(HolidayWorkLimits, ExternalYearAndMonthsOverStandardLeaveHolidayWorkOut) {
     overtime[month] = 60 * kH;  // 720 h: at the limit
     holiday[month] = 10 * kH;   // 840 h with holiday work
   }
-  const auto c = evaluate_limits(SectionType::external, overtime, "2027-09", Limits{}, holiday);
+  const auto c = evaluate_limits(SectionType::external, overtime, "2027-09", labour_standards(), holiday);
   EXPECT_FALSE(find(c, "yearly_limit", "FY2027")->over);
   EXPECT_DOUBLE_EQ(find(c, "yearly_limit", "FY2027")->value, 720.0);
   // 40 h of overtime a month is under the 45 h standard; with the holiday work it would be 50 h.
   for (auto& [month, ms] : overtime) ms = 40 * kH;
-  const auto d = evaluate_limits(SectionType::external, overtime, "2027-09", Limits{}, holiday);
+  const auto d = evaluate_limits(SectionType::external, overtime, "2027-09", labour_standards(), holiday);
   EXPECT_DOUBLE_EQ(find(d, "months_over_standard", "FY2027")->value, 0.0);
   EXPECT_FALSE(find(d, "months_over_standard", "FY2027")->over);
 }
