@@ -59,18 +59,18 @@ GOOD = [
         "free_bytes": 1073741824, "alarm_free_bytes": 268435456,
         "message": "the outbox is 80% full"}),
     # A plugin without schemas of its own: the envelope, with any fields of the plugin's.
-    (ROOT + "election/reception", envelope("election", "reception", voter_id="1234", anything={"goes": True})),
-    (ROOT + "election/cmd/register", {"voter_id": "1234"}),
-    (ROOT + "replies/election-pc/42", {
+    (ROOT + "parking/reception", envelope("parking", "reception", voter_id="1234", anything={"goes": True})),
+    (ROOT + "parking/cmd/register", {"voter_id": "1234"}),
+    (ROOT + "replies/parking-pc/42", {
         "schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
-        "plugin": "election", "command": "register", "ok": True, "result": {"voter_id": "1234"}}),
-    (ROOT + "replies/election-pc/43", {
+        "plugin": "parking", "command": "register", "ok": True, "result": {"voter_id": "1234"}}),
+    (ROOT + "replies/parking-pc/43", {
         "schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
         "plugin": "Nope", "command": "register", "ok": False,
         "error": {"code": "unknown_plugin", "message": "no plugin named \"Nope\""}}),
-    (ROOT + "replies/election-pc/44", {
+    (ROOT + "replies/parking-pc/44", {
         "schema": "kazasu/v1/reply", "id": ID, "ts": TS, "site": "sanjo", "station": "central-library",
-        "plugin": "election", "command": "register", "ok": False,
+        "plugin": "parking", "command": "register", "ok": False,
         "error": {"code": "voter_not_found", "message": "no voter 1234"}}),
 ]
 
@@ -134,8 +134,8 @@ BAD = {
     "unknown error reason": (ROOT + "thrower/error", envelope("thrower", "error", reason="oops", message="x", status="ok")),
     "extra field on error": (ROOT + "thrower/error",
                              envelope("thrower", "error", reason="timeout", message="x", status="ok", extra=1)),
-    "envelope field missing on other plugin": (ROOT + "election/reception",
-                                               with_(envelope("election", "reception"), reader=None)),
+    "envelope field missing on other plugin": (ROOT + "parking/reception",
+                                               with_(envelope("parking", "reception"), reader=None)),
     "status with unknown state": (ROOT + "status", with_(GOOD[0][1], state="sleeping")),
     "status with extra field": (ROOT + "status", with_(GOOD[0][1], queued=3)),
     "readers with unknown state": (ROOT + "readers/counter-1", with_(GOOD[1][1], state="broken")),

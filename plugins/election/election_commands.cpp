@@ -1,0 +1,231 @@
+// Commands from the election office's and the counter's PCs: open, import_roll,
+// link, counts. Every refusal carries a code and a sentence for staff.
+#include <algorithm>
+#include <kazasu/command_fields.hpp>
+#include <kazasu/reader_names.hpp>
+#include <kazasu/station_time.hpp>
+#include <set>
+
+#include "election_plugin.hpp"
+
+namespace kazasu::election {
+namespace {
+
+using kazasu::CommandError;
+using nlohmann::json;
+
+constexpr size_t kMaxStations = 1000;
+constexpr size_t kMaxNameBytes = 200;
+
+std::string day_field(const json& request, const char* name) {
+  std::string d = *kazasu::fields::string(request, name, true);
+  if (!valid_day(d)) throw CommandError("invalid_day", std::string("\"") + name + "\" must be a date written YYYY-MM-DD");
+  return d;
+}
+
+bool flag(const json& station, const char* name) {
+  if (!station.contains(name)) return true;
+  if (!station[name].is_boolean()) throw CommandError("invalid_stations", std::string("\"") + name + "\" must be true or false");
+  return station[name].get<bool>();
+}
+
+json election_json(const Election& e) {
+  json stations = json::array();
+  for (const auto& s : e.stations) {
+    stations.push_back(json{{"id", s.id}, {"early_voting", s.early_voting}, {"election_day", s.election_day}});
+  }
+  return json{{"election", e.id},
+              {"name", e.name},
+              {"early_voting_start", e.early_start},
+              {"early_voting_end", e.early_end},
+              {"election_day", e.election_day},
+              {"stations", stations}};
+}
+
+}  // namespace
+
+std::string ElectionPlugin::on_command(const kazasu::Command& command) {
+  const json request = json::parse(command.payload_json, nullptr, false);
+  if (request.is_discarded()) throw CommandError("malformed_json", "the command is not valid JSON");
+  if (!request.is_object()) throw CommandError("not_an_object", "the command must be a JSON object");
+  if (command.name == "open") return open_command(request);
+  if (command.name == "import_roll") return import_command(request, command);
+  if (command.name == "link") return link_command(request);
+  if (command.name == "counts") return counts_command(request);
+  return Plugin::on_command(command);
+}
+
+Election ElectionPlugin::election_field(const json& request) const {
+  const std::string id = *kazasu::fields::string(request, "election", true);
+  if (!valid_id(id)) throw CommandError("invalid_election", "\"election\" must be 1 to 64 of A-Z, a-z, 0-9, _, -");
+  auto e = store_.election(id);
+  if (!e) throw CommandError("unknown_election", "no election \"" + id + "\" was opened on this station");
+  return *e;
+}
+
+std::string ElectionPlugin::open_command(const json& request) {
+  kazasu::fields::only(request, {"election", "name", "early_voting_start", "early_voting_end", "election_day", "stations"});
+  Election e;
+  e.id = *kazasu::fields::string(request, "election", true);
+  if (!valid_id(e.id)) throw CommandError("invalid_election", "\"election\" must be 1 to 64 of A-Z, a-z, 0-9, _, -");
+  e.name = *kazasu::fields::string(request, "name", true, false);
+  if (e.name.size() > kMaxNameBytes || !clean_utf8(e.name)) {
+    throw CommandError("invalid_name", "\"name\" must be clean UTF-8 of at most 200 bytes");
+  }
+  e.early_start = day_field(request, "early_voting_start");
+  e.early_end = day_field(request, "early_voting_end");
+  e.election_day = day_field(request, "election_day");
+  if (!(e.early_start <= e.early_end && e.early_end < e.election_day)) {
+    throw CommandError("invalid_period",
+                       "the voting period must run early_voting_start <= early_voting_end < election_day");
+  }
+  if (!request.contains("stations")) throw CommandError("missing_field", "the command needs a \"stations\" array");
+  const json& stations = request["stations"];
+  if (!stations.is_array() || stations.empty() || stations.size() > kMaxStations) {
+    throw CommandError("invalid_stations", "\"stations\" must be an array of 1 to 1000 stations");
+  }
+  std::set<std::string> ids;
+  for (const auto& s : stations) {
+    if (!s.is_object()) throw CommandError("invalid_stations", "each station must be an object with an \"id\"");
+    kazasu::fields::only(s, {"id", "early_voting", "election_day"});
+    StationEntry entry;
+    entry.id = *kazasu::fields::string(s, "id", true);
+    if (!valid_id(entry.id)) throw CommandError("invalid_stations", "a station id must be 1 to 64 of A-Z, a-z, 0-9, _, -");
+    entry.early_voting = flag(s, "early_voting");
+    entry.election_day = flag(s, "election_day");
+    if (!entry.early_voting && !entry.election_day) {
+      throw CommandError("invalid_stations", "station \"" + entry.id + "\" takes part in neither early voting nor election day");
+    }
+    if (!ids.insert(entry.id).second) throw CommandError("invalid_stations", "station \"" + entry.id + "\" is listed twice");
+    e.stations.push_back(entry);
+  }
+  std::sort(e.stations.begin(), e.stations.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  bool unchanged = false;
+  if (const auto old = store_.election(e.id)) {
+    // Opening is not editing: a different period or station list needs a new election id.
+    if (election_json(*old) != election_json(e)) {
+      throw CommandError("election_exists", "election \"" + e.id + "\" is already open with other details");
+    }
+    unchanged = true;
+  } else {
+    store_.add_election(e, host().now_unix_ms());
+    log(KAZASU_LOG_INFO, "election opened election=" + e.id + " stations=" + std::to_string(e.stations.size()));
+  }
+  json out = election_json(e);
+  out["stations"] = static_cast<int64_t>(e.stations.size());
+  out["opened"] = true;
+  out["unchanged"] = unchanged;
+  out["this_station"] = ids.contains(config_.polling_station);
+  out["roll_version"] = store_.current_roll(e.id).version;
+  return out.dump();
+}
+
+std::string ElectionPlugin::import_command(const json& request, const kazasu::Command& command) {
+  kazasu::fields::only(request, {"election", "csv"});
+  const Election e = election_field(request);
+  const std::string csv = *kazasu::fields::string(request, "csv", true, false);
+  RollRules rules;
+  rules.max_lines = static_cast<size_t>(config_.max_roll_lines);
+  for (const auto& s : e.stations) {
+    if (s.election_day) rules.stations.insert(s.id);
+  }
+  rules.election_day = parse_day(e.election_day);
+  const ParsedRoll roll = parse_roll(csv, rules);
+  const RollVersion current = store_.current_roll(e.id);
+  json rejected = json::array();
+  for (const auto& r : roll.rejected) rejected.push_back(json{{"line", r.line}, {"reason", r.reason}});
+  if (roll.rejected_total > 0) {
+    // All or nothing: the roll stays as it was.
+    log(KAZASU_LOG_NOTICE, "roll refused election=" + e.id + " rejected_lines=" + std::to_string(roll.rejected_total));
+    return json{{"election", e.id},
+                {"imported", false},
+                {"version", current.version},
+                {"voters", current.voters},
+                {"rejected_total", roll.rejected_total},
+                {"rejected", rejected}}
+        .dump();
+  }
+  if (roll.voters.empty()) throw CommandError("empty_roll", "the roll has no entries");
+  const RollDiff d = store_.diff(e.id, roll.voters);
+  const bool unchanged = current.version > 0 && d.none();
+  const int64_t version =
+      unchanged ? current.version : store_.add_roll(e.id, roll.voters, d, host().now_unix_ms(), command.id);
+  if (!unchanged) {
+    log(KAZASU_LOG_INFO, "roll imported election=" + e.id + " version=" + std::to_string(version) +
+                             " voters=" + std::to_string(roll.voters.size()));
+  }
+  return json{{"election", e.id},
+              {"imported", true},
+              {"unchanged", unchanged},
+              {"version", version},
+              {"previous_version", current.version},
+              {"voters", roll.voters.size()},
+              {"added", d.added},
+              {"removed", d.removed},
+              {"changed", d.changed},
+              {"rejected_total", 0},
+              {"rejected", rejected}}
+      .dump();
+}
+
+std::string ElectionPlugin::link_command(const json& request) {
+  kazasu::fields::only(request, {"election", "voter_number", "reader"});
+  const Election e = election_field(request);
+  const std::string number = *kazasu::fields::string(request, "voter_number", true);
+  if (!valid_voter_number(number)) {
+    throw CommandError("invalid_voter_number", "\"voter_number\" must be 1 to 32 of 0-9, A-Z, a-z, -");
+  }
+  if (!store_.voter(e.id, number)) {
+    throw CommandError("unknown_voter", "voter number " + number + " is not in the current roll of " + e.id);
+  }
+  const std::string reader = kazasu::fields::string(request, "reader", false).value_or(config_.counter_reader);
+  if (reader.empty()) {
+    throw CommandError("no_reader", "name a \"reader\" or set counter_reader in the election plugin's config");
+  }
+  if (!valid_reader_name(reader)) throw CommandError("invalid_reader", "\"reader\" is not a reader name");
+  const int64_t expires = host().now_unix_ms() + config_.link_timeout_ms;
+  store_.arm(Arm{reader, e.id, number, expires});
+  log(KAZASU_LOG_INFO, "reader armed for linking reader=" + reader + " election=" + e.id);
+  return json{{"armed", true},
+              {"election", e.id},
+              {"voter_number", number},
+              {"reader", reader},
+              {"replaces_card", store_.has_link(e.id, number)},
+              {"expires_at", station_rfc3339(expires, host().utc_offset_seconds())},
+              {"timeout_s", config_.link_timeout_ms / 1000}}
+      .dump();
+}
+
+std::string ElectionPlugin::counts_command(const json& request) {
+  kazasu::fields::only(request, {"election", "day"});
+  const Election e = election_field(request);
+  const std::string day = kazasu::fields::string(request, "day", false).value_or(today());
+  if (!valid_day(day)) throw CommandError("invalid_day", "\"day\" must be a date written YYYY-MM-DD");
+  const auto c = store_.reception_counts(e.id, day, host().utc_offset_seconds());
+  const auto other = store_.counts(e.id, day);
+  auto n = [&](const char* key) {
+    const auto it = other.find(key);
+    return it != other.end() ? it->second : int64_t{0};
+  };
+  json by_hour = json::object();
+  for (const auto& [h, k] : c.by_hour) by_hour[h] = k;
+  return json{{"election", e.id},
+              {"day", day},
+              {"station", config_.polling_station},
+              {"day_kind", day == e.election_day ? "election_day"
+                           : (day >= e.early_start && day <= e.early_end) ? "early" : "none"},
+              {"receptions", c.total},
+              {"male", c.male},
+              {"female", c.female},
+              {"by_hour", by_hour},
+              {"already_received", n("already_received")},
+              {"unavailable", n("unavailable")},
+              {"refused", n("refused")},
+              {"unknown_cards", n("unknown_cards")},
+              {"links", n("links")},
+              {"link_refused", n("link_refused")},
+              {"roll_version", store_.current_roll(e.id).version}}
+      .dump();
+}
+
+}  // namespace kazasu::election

@@ -1,0 +1,117 @@
+// The election plugin's own SQLite file: elections, roll versions (with the
+// voters' personal data, which never leaves this file), card links, armed
+// readers, this station's receptions and daily counters. The city-wide
+// "received once" lives in the shared engine (claims), not here.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "roll_csv.hpp"
+
+namespace kazasu::election {
+
+struct StationEntry {
+  std::string id;
+  bool early_voting = true;
+  bool election_day = true;
+};
+
+struct Election {
+  std::string id;
+  std::string name;
+  std::string early_start;  // YYYY-MM-DD
+  std::string early_end;
+  std::string election_day;
+  std::vector<StationEntry> stations;
+};
+
+/** What a day is for an election at one station. */
+enum class DayKind { none, early, election_day };
+
+struct RollVersion {
+  int64_t version = 0;  // 0: no roll yet
+  int64_t voters = 0;
+  int64_t imported_ms = 0;
+};
+
+struct Arm {
+  std::string reader;
+  std::string election;
+  std::string voter_number;
+  int64_t expires_ms = 0;
+};
+
+struct Reception {
+  std::string day;
+  int64_t at_ms = 0;
+  std::string kind;
+};
+
+struct RollDiff {
+  int64_t added = 0;
+  int64_t removed = 0;
+  int64_t changed = 0;
+  [[nodiscard]] bool none() const { return added == 0 && removed == 0 && changed == 0; }
+};
+
+class ElectionStore {
+ public:
+  explicit ElectionStore(sqlite3* db) : db_(db) {}
+
+  void migrate();
+  [[nodiscard]] int schema_version() const;
+
+  [[nodiscard]] std::optional<Election> election(std::string_view id) const;
+  void add_election(const Election& e, int64_t now_ms);
+  /** Elections that take receptions at `station` on `day` (early voting there, or its election day). */
+  [[nodiscard]] std::vector<std::pair<Election, DayKind>> active(std::string_view station, std::string_view day) const;
+
+  [[nodiscard]] RollVersion current_roll(std::string_view election) const;
+  /** How `voters` differs from the current version. */
+  [[nodiscard]] RollDiff diff(std::string_view election, const std::vector<Voter>& voters) const;
+  /** Stores `voters` as version current+1; returns it. */
+  int64_t add_roll(std::string_view election, const std::vector<Voter>& voters, const RollDiff& d, int64_t now_ms,
+                   std::string_view command_id);
+  /** The voter in the current roll version. */
+  [[nodiscard]] std::optional<Voter> voter(std::string_view election, std::string_view voter_number) const;
+
+  /** The voter number `token` is linked to in `election`. */
+  [[nodiscard]] std::optional<std::string> voter_of(std::string_view election, std::string_view token) const;
+  [[nodiscard]] bool has_link(std::string_view election, std::string_view voter_number) const;
+  /** Links the card to the voter (replacing the voter's previous card); false when it belongs to another voter. */
+  bool link(std::string_view election, std::string_view voter_number, std::string_view token, int64_t now_ms,
+            bool& replaced);
+
+  void arm(const Arm& a);
+  [[nodiscard]] std::optional<Arm> active_arm(std::string_view reader, int64_t now_ms);
+  void disarm(std::string_view reader);
+
+  [[nodiscard]] std::optional<Reception> reception(std::string_view election, std::string_view voter_number) const;
+  void add_reception(std::string_view election, std::string_view voter_number, const Reception& r,
+                     int64_t roll_version, std::string_view tap_id);
+  /** Receptions here on `day`: total, by kind, by sex, by station hour ("08"). */
+  struct DayCounts {
+    int64_t total = 0, early = 0, election_day = 0, male = 0, female = 0;
+    std::map<std::string, int64_t> by_hour;
+  };
+  [[nodiscard]] DayCounts reception_counts(std::string_view election, std::string_view day,
+                                           int32_t utc_offset_seconds) const;
+
+  void count(std::string_view election, std::string_view day, std::string_view counter);
+  [[nodiscard]] std::map<std::string, int64_t> counts(std::string_view election, std::string_view day) const;
+
+ private:
+  sqlite3* db_;
+};
+
+/** The kind of `day` for `e` at `station`. */
+DayKind day_kind(const Election& e, std::string_view station, std::string_view day);
+
+}  // namespace kazasu::election
