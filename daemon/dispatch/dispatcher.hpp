@@ -40,10 +40,15 @@ class Dispatcher {
   /** Taps whose plugins have not all finished. */
   [[nodiscard]] size_t in_flight() const { return in_flight_; }
 
- private:
-  void dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRead basic_info);
+  /**
+   * Publishes `{plugin}/{event}` for `tap` through the daemon's outbox, or
+   * from memory when the disk refuses it (io thread).
+   */
   void publish_daemon_outcome(const Tap& tap, const std::string& plugin, const std::string& event,
                               const nlohmann::json& fields);
+
+ private:
+  void dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRead basic_info);
 
   boost::asio::io_context& io_;
   PluginHost& plugins_;

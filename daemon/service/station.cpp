@@ -8,7 +8,6 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
-#include "mqtt/envelope.hpp"
 #include "core/tap_id.hpp"
 #include "service/notify.hpp"
 
@@ -262,24 +261,16 @@ void Station::wait_drain() {
 }
 
 void Station::on_shared_conflict(const std::string& plugin, const std::string& key, const std::string& entry_id) {
-  // Never merged: staff and the facility PC learn of it from the plugin's topic.
-  const int64_t now = clock::now_unix_ms();
-  const std::string id = new_tap_id(now);
-  const std::string topic = topics_.outcome(plugin, "shared_conflict");
-  const std::string payload =
-      make_payload(topics_, plugin, "shared_conflict", id, now, "",
-                   {{"key", key},
-                    {"entry_id", entry_id},
-                    {"message", "the shared engine already holds entry " + entry_id +
-                                    " with another body or amount; this station's entry was not applied"}});
-  alarms_.shared_conflict("plugin " + plugin + ": the shared engine holds entry " + entry_id +
-                          " with another body or amount; this station's entry was not applied");
-  try {
-    publisher_.enqueue(daemon_outbox_.add(id, topic, payload, StageTimes{}, now));
-  } catch (const std::exception& e) {
-    log::error("shared conflict outcome not stored; sent from memory", "plugin", plugin, "error", e.what());
-    publisher_.enqueue_volatile(Outgoing{nullptr, 0, id, topic, payload, StageTimes{}});
-  }
+  // Never merged: staff and the facility PC learn of it from the plugin's topic and the alarm.
+  const std::string message = "the shared engine already holds entry " + entry_id +
+                              " with another body or amount; this station's entry "
+                              "was not applied";
+  alarms_.shared_conflict("plugin " + plugin + ": " + message);
+  Tap event;  // not a tap: an event of its own, with a new id
+  event.detected_unix_ms = clock::now_unix_ms();
+  event.id = new_tap_id(event.detected_unix_ms);
+  dispatcher_.publish_daemon_outcome(event, plugin, "shared_conflict",
+                                     {{"key", key}, {"entry_id", entry_id}, {"message", message}});
 }
 
 }  // namespace kazasu

@@ -19,13 +19,15 @@ constexpr size_t kMaxNameBytes = 200;
 
 std::string day_field(const json& request, const char* name) {
   std::string d = *kazasu::fields::string(request, name, true);
-  if (!valid_day(d)) throw CommandError("invalid_day", std::string("\"") + name + "\" must be a date written YYYY-MM-DD");
+  if (!valid_day(d))
+    throw CommandError("invalid_day", std::string("\"") + name + "\" must be a date written YYYY-MM-DD");
   return d;
 }
 
 bool flag(const json& station, const char* name) {
   if (!station.contains(name)) return true;
-  if (!station[name].is_boolean()) throw CommandError("invalid_stations", std::string("\"") + name + "\" must be true or false");
+  if (!station[name].is_boolean())
+    throw CommandError("invalid_stations", std::string("\"") + name + "\" must be true or false");
   return station[name].get<bool>();
 }
 
@@ -64,7 +66,8 @@ Election ElectionPlugin::election_field(const json& request) const {
 }
 
 std::string ElectionPlugin::open_command(const json& request) {
-  kazasu::fields::only(request, {"election", "name", "early_voting_start", "early_voting_end", "election_day", "stations"});
+  kazasu::fields::only(request,
+                       {"election", "name", "early_voting_start", "early_voting_end", "election_day", "stations"});
   Election e;
   e.id = *kazasu::fields::string(request, "election", true);
   if (!valid_id(e.id)) throw CommandError("invalid_election", "\"election\" must be 1 to 64 of A-Z, a-z, 0-9, _, -");
@@ -90,13 +93,16 @@ std::string ElectionPlugin::open_command(const json& request) {
     kazasu::fields::only(s, {"id", "early_voting", "election_day"});
     StationEntry entry;
     entry.id = *kazasu::fields::string(s, "id", true);
-    if (!valid_id(entry.id)) throw CommandError("invalid_stations", "a station id must be 1 to 64 of A-Z, a-z, 0-9, _, -");
+    if (!valid_id(entry.id))
+      throw CommandError("invalid_stations", "a station id must be 1 to 64 of A-Z, a-z, 0-9, _, -");
     entry.early_voting = flag(s, "early_voting");
     entry.election_day = flag(s, "election_day");
     if (!entry.early_voting && !entry.election_day) {
-      throw CommandError("invalid_stations", "station \"" + entry.id + "\" takes part in neither early voting nor election day");
+      throw CommandError("invalid_stations",
+                         "station \"" + entry.id + "\" takes part in neither early voting nor election day");
     }
-    if (!ids.insert(entry.id).second) throw CommandError("invalid_stations", "station \"" + entry.id + "\" is listed twice");
+    if (!ids.insert(entry.id).second)
+      throw CommandError("invalid_stations", "station \"" + entry.id + "\" is listed twice");
     e.stations.push_back(entry);
   }
   std::sort(e.stations.begin(), e.stations.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -212,8 +218,9 @@ std::string ElectionPlugin::counts_command(const json& request) {
   return json{{"election", e.id},
               {"day", day},
               {"station", config_.polling_station},
-              {"day_kind", day == e.election_day ? "election_day"
-                           : (day >= e.early_start && day <= e.early_end) ? "early" : "none"},
+              {"day_kind", day == e.election_day                          ? "election_day"
+                           : (day >= e.early_start && day <= e.early_end) ? "early"
+                                                                          : "none"},
               {"receptions", c.total},
               {"male", c.male},
               {"female", c.female},

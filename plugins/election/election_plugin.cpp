@@ -35,10 +35,8 @@ std::optional<kazasu::SettingError> ElectionPlugin::check_settings(const std::st
     parse_config(config_json);
     return std::nullopt;
   } catch (const std::invalid_argument& e) {
-    const std::string what = e.what();
-    const auto colon = what.find(": ");
-    if (colon == std::string::npos) return kazasu::SettingError{"", what};
-    return kazasu::SettingError{what.substr(0, colon), what.substr(colon + 2)};
+    // parse_config names the key first: "sip2_charset: required when ...".
+    return kazasu::SettingError::from_sentence(e.what());
   }
 }
 
@@ -73,7 +71,9 @@ void ElectionPlugin::on_tap(const kazasu::Tap& tap) {
                  {"reason", "not_open"},
                  {"hint", "No election takes receptions at this station today (" + day +
                               "): check the date and the station's setup with the election office."},
-                 {"hint_ja", "本日（" + day + "）この投票所で受付できる選挙はありません。日付と設定を選挙管理委員会に確認してください。"}}
+                 {"hint_ja",
+                  "本日（" + day +
+                      "）この投票所で受付できる選挙はありません。日付と設定を選挙管理委員会に確認してください。"}}
                 .dump());
     return;
   }
@@ -96,14 +96,14 @@ void ElectionPlugin::reception_tap(const kazasu::Tap& tap, const Election& e, Da
     refuse("not_on_roll",
            "The linked voter number is not in the current roll version: check the voter against the roll; do not "
            "issue a ballot until the election office confirms.",
-           "連携された選挙人番号が最新の選挙人名簿にありません。名簿で確認し、選挙管理委員会の確認が取れるまで投票用紙を交付しないでください。",
+           "連携された選挙人番号が最新の選挙人名簿にありません。名簿で確認し、選挙管理委員会の確認が取れるまで投票用紙"
+           "を交付しないでください。",
            json::object());
     return;
   }
   if (kind == DayKind::election_day && voter->station != config_.polling_station) {
     refuse("wrong_station",
-           "On election day this voter votes at their assigned station (" + voter->station +
-               "); send the voter there.",
+           "On election day this voter votes at their assigned station (" + voter->station + "); send the voter there.",
            "選挙当日は指定の投票所（" + voter->station + "）でのみ投票できます。指定の投票所をご案内ください。",
            json{{"district", voter->district}, {"assigned_station", voter->station}});
     return;
@@ -175,7 +175,8 @@ void ElectionPlugin::reception_tap(const kazasu::Tap& tap, const Election& e, Da
                     "The city's reception database cannot be reached: nothing was recorded. Receive this voter by "
                     "the paper procedure (roll extract) and do not accept by card until it is back."},
                    {"hint_ja",
-                    "共有の受付データベースに接続できません。受付は記録されていません。紙の名簿抄本による手続で受付してください。"}}
+                    "共有の受付データベースに接続できません。受付は記録されていません。紙の名簿抄本による手続で受付して"
+                    "ください。"}}
                   .dump());
       log(KAZASU_LOG_WARNING, "shared engine unavailable: reception refused, paper procedure election=" + e.id);
       return;

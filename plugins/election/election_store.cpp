@@ -70,8 +70,8 @@ std::optional<Election> ElectionStore::election(std::string_view id) const {
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   Election e{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), {}};
-  Statement ss(db_,
-               "SELECT station, early_voting, election_day FROM election_stations WHERE election = ?1 ORDER BY station");
+  Statement ss(
+      db_, "SELECT station, early_voting, election_day FROM election_stations WHERE election = ?1 ORDER BY station");
   ss.bind(1, id);
   while (ss.step()) e.stations.push_back(StationEntry{ss.text(0), ss.int64(1) != 0, ss.int64(2) != 0});
   return e;
@@ -84,8 +84,8 @@ void ElectionStore::add_election(const Election& e, int64_t now_ms) {
   st.bind(1, e.id).bind(2, e.name).bind(3, e.early_start).bind(4, e.early_end).bind(5, e.election_day).bind(6, now_ms);
   st.run();
   for (const auto& s : e.stations) {
-    Statement ss(db_,
-                 "INSERT INTO election_stations (election, station, early_voting, election_day) VALUES (?1, ?2, ?3, ?4)");
+    Statement ss(
+        db_, "INSERT INTO election_stations (election, station, early_voting, election_day) VALUES (?1, ?2, ?3, ?4)");
     ss.bind(1, e.id).bind(2, s.id).bind(3, int64_t{s.early_voting ? 1 : 0}).bind(4, int64_t{s.election_day ? 1 : 0});
     ss.run();
   }

@@ -24,7 +24,8 @@ Hint hint_for(std::string_view status) {
             "暗証番号がロックされています（解除は市区町村の窓口）。選挙人名簿で本人確認して受付してください。"};
   }
   if (status == "pin_wrong" || status == "pin_required") {
-    return {std::string(status), "PIN not accepted: the voter may enter it again and tap once more, or be received by the roll.",
+    return {std::string(status),
+            "PIN not accepted: the voter may enter it again and tap once more, or be received by the roll.",
             "暗証番号が確認できませんでした。もう一度入力してかざすか、選挙人名簿で受付してください。"};
   }
   if (status == "read_failed") {

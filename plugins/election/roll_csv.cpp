@@ -22,8 +22,7 @@ std::string_view trim_spaces(std::string_view s) {
   return s;
 }
 
-std::optional<std::string> check_text(const std::string& value, const char* field, size_t max_bytes,
-                                      bool required) {
+std::optional<std::string> check_text(const std::string& value, const char* field, size_t max_bytes, bool required) {
   if (value.empty()) {
     if (required) return std::string(field) + " is empty";
     return std::nullopt;
@@ -66,7 +65,8 @@ std::optional<std::string> to_voter(std::vector<std::string>& fields, const Roll
   if (auto why = check_text(out.district, "district", kMaxDistrictBytes, true)) return why;
   out.station = fields[6];
   if (!valid_id(out.station)) return std::string("station must be 1 to 64 of A-Z, a-z, 0-9, _, -");
-  if (!rules.stations.contains(out.station)) return "station \"" + out.station + "\" does not take part in this election";
+  if (!rules.stations.contains(out.station))
+    return "station \"" + out.station + "\" does not take part in this election";
   out.note = fields[7];
   if (auto why = check_text(out.note, "note", kMaxNoteBytes, false)) return why;
   return std::nullopt;
@@ -186,7 +186,7 @@ ParsedRoll parse_roll(std::string_view text, const RollRules& rules) {
     if (out.rejected.size() < kMaxReported) out.rejected.push_back(RejectedLine{line, std::move(reason)});
   };
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a BOM from spreadsheet exports
-  std::map<std::string, size_t> seen;                            // voter number -> its line
+  std::map<std::string, size_t> seen;                           // voter number -> its line
   size_t line_no = 0;
   size_t data_lines = 0;
   size_t pos = 0;

@@ -61,10 +61,7 @@ std::optional<kazasu::SettingError> LibraryPlugin::check_settings(const std::str
     return std::nullopt;
   } catch (const std::invalid_argument& e) {
     // parse_config names the key first: "sip2_charset: required when ...".
-    const std::string what = e.what();
-    const auto colon = what.find(": ");
-    if (colon == std::string::npos) return kazasu::SettingError{"", what};
-    return kazasu::SettingError{what.substr(0, colon), what.substr(colon + 2)};
+    return kazasu::SettingError::from_sentence(e.what());
   }
 }
 

@@ -52,7 +52,12 @@ SharedLinks::Lookup SharedLinks::lookup(const std::string& token) {
 std::optional<Link> SharedLinks::find_by_token(const std::string& token) {
   const Lookup l = lookup(token);
   if (l.found == Found::yes) {
-    copy_.remember(l.link, token);
+    // The tap path writes only when the engine's link differs from this station's copy.
+    const auto local = copy_.find_by_token(token);
+    if (!local || local->patron != l.link.patron || local->linked_ms != l.link.linked_ms ||
+        local->relinks != l.link.relinks || !copy_.synced(local->patron)) {
+      copy_.remember(l.link, token);
+    }
     return l.link;
   }
   if (l.found == Found::no) {

@@ -3,22 +3,13 @@
 // early-voting site is stopped at the other, with where and when.
 #include <gtest/gtest.h>
 
-#include <map>
-
-#include "broker.hpp"
-#include "daemon.hpp"
-#include "postgres.hpp"
-#include "process.hpp"
-#include "subscriber.hpp"
+#include "city.hpp"
 
 namespace kazasu {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-namespace fs = std::filesystem;
-
-const std::string kSite = "kazasu/v1/test-city/";
 
 const json kOpen = {{"election", "city-2027"},
                     {"name", "市議会議員一般選挙"},
@@ -32,50 +23,27 @@ const std::string kRoll =
     "1001,三条　太郎,サンジョウ　タロウ,1980-05-01,1,第1投票区,honcho,\n"
     "1002,栄　花子,サカエ　ハナコ,1985-07-12,2,第2投票区,sakae,\n";
 
-class ElectionCity : public ::testing::Test {
+class ElectionCity : public test::CityTest {
  protected:
-  void SetUp() override { broker_ = std::make_unique<test::Broker>(dir_.path() / "broker"); }
-  void TearDown() override {
-    if (HasFailure()) {
-      for (auto& [name, d] : stations_) std::cerr << "---- " << name << " log:\n" << d->log();
-    }
-  }
   test::Daemon& start(const std::string& name) {
-    const fs::path dir = dir_.path() / name;
-    fs::create_directories(dir);
-    test::write_file(dir / "pg.password", std::string(test::Postgres::kPassword) + "\n", 0600);
-    std::string text = test::daemon_config(
-        dir, broker_->uri(),
-        "[plugins.election]\n[plugins.election.config]\npolling_station = \"" + name +
-            "\"\ncounter_reader = \"counter-1\"\nlink_min_assurance = \"fast\"\n"
-            "\n[readers.counter-1]\ndriver = \"sim\"\nplugins = [\"election\"]\n"
-            "\n[sim.cards.alice]\nkind = \"jpki\"\nserial = \"0x1A2B3C4D\"\n"
-            "\n[sim.cards.bob]\nkind = \"jpki\"\nserial = \"0x5E6F7A8B\"\n"
-            "\n[diagnostics]\nsettable_clock = true\n"
-            "\n[shared]\nengine = \"postgresql\"\nconninfo = \"host=127.0.0.1 port=" +
-            std::to_string(pg_.port()) + " dbname=city user=kazasu connect_timeout=2\"\npassword_file = \"" +
-            (dir / "pg.password").string() + "\"\n");
-    const std::string from = "name = \"station-1\"";
-    text.replace(text.find(from), from.size(), "name = \"" + name + "\"");
-    stations_[name] = std::make_unique<test::Daemon>(dir, text);
+    test::Daemon& d =
+        CityTest::start(name, "[plugins.election]\n[plugins.election.config]\npolling_station = \"" + name +
+                                  "\"\ncounter_reader = \"counter-1\"\nlink_min_assurance = \"fast\"\n"
+                                  "\n[readers.counter-1]\ndriver = \"sim\"\nplugins = [\"election\"]\n"
+                                  "\n[sim.cards.alice]\nkind = \"jpki\"\nserial = \"0x1A2B3C4D\"\n"
+                                  "\n[sim.cards.bob]\nkind = \"jpki\"\nserial = \"0x5E6F7A8B\"\n"
+                                  "\n[diagnostics]\nsettable_clock = true\n");
     std::string out;
     // During early voting, whatever today is.
-    if (test::run({test::kazasuctl_path(), "--socket", (dir / "control.sock").string(), "clock", "set",
+    if (test::run({test::kazasuctl_path(), "--socket", (d.dir() / "control.sock").string(), "clock", "set",
                    "2027-04-06T10:00:00+09:00"},
                   out) != 0) {
       throw std::runtime_error("clock set failed: " + out);
     }
-    test::Subscriber s(broker_->uri(), kSite + name + "/status");
-    for (auto m = s.next("/status", 10s); m; m = s.next("/status", 10s)) {
-      if (json::parse(m->payload)["state"] == "online") return *stations_[name];
-    }
-    throw std::runtime_error(name + " never came online");
+    return d;
   }
   json call(test::Subscriber& pc, const std::string& station, const std::string& cmd, const json& payload) {
-    pc.publish(kSite + station + "/election/cmd/" + cmd, payload.dump(), kSite + station + "/replies/pc/" + cmd, "c");
-    auto m = pc.next(station + "/replies/pc/" + cmd, 10s);
-    if (!m) throw std::runtime_error("no reply from " + station + " to " + cmd);
-    return json::parse(m->payload);
+    return reply(pc, station, "election", cmd, payload);
   }
   // Opens the election, imports the roll and links alice to voter 1001 at `station`.
   void prepare(test::Subscriber& pc, test::Daemon& d, const std::string& station) {
@@ -86,11 +54,6 @@ class ElectionCity : public ::testing::Test {
     d.tap("counter-1", "alice");
     ASSERT_TRUE(pc.next(station + "/election/linked", 10s)) << d.log();
   }
-
-  test::TempDir dir_;
-  test::Postgres pg_;
-  std::unique_ptr<test::Broker> broker_;
-  std::map<std::string, std::unique_ptr<test::Daemon>> stations_;
 };
 
 TEST_F(ElectionCity, AVoterReceivedAtOneStationIsStoppedAtTheOther) {

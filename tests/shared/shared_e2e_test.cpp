@@ -8,11 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "broker.hpp"
-#include "daemon.hpp"
-#include "postgres.hpp"
-#include "process.hpp"
-#include "subscriber.hpp"
+#include "city.hpp"
 
 namespace kazasu {
 namespace {
@@ -21,72 +17,33 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const std::string kSite = "kazasu/v1/test-city/";
+const std::string kSite = test::kCitySite;
 
-std::string station_config(const fs::path& dir, const std::string& broker, const std::string& station,
-                           const std::string& conninfo, const std::string& sharer_config = "") {
-  std::string text = test::daemon_config(dir, broker,
-                                         "[plugins.sharer]\npath = \"" SHARER_PLUGIN
-                                         "\"\nbudget_ms = 10000\n[plugins.sharer.config]\n" +
-                                             sharer_config +
-                                             "\n[readers.counter-1]\ndriver = \"sim\"\nplugins = [\"sharer\"]\n"
-                                             "\n[sim.cards.alice]\nkind = \"jpki\"\nserial = \"0x1A2B3C4D\"\n"
-                                             "\n[shared]\nengine = \"postgresql\"\nconninfo = \"" +
-                                             conninfo + "\"\npassword_file = \"" + (dir / "pg.password").string() +
-                                             "\"\ndeadline_ms = 1000\n");
-  const std::string from = "name = \"station-1\"";
-  text.replace(text.find(from), from.size(), "name = \"" + station + "\"");
-  return text;
+// Config body of a station running the sharer test plugin.
+std::string sharer_station(const std::string& sharer_config = "") {
+  return "[plugins.sharer]\npath = \"" SHARER_PLUGIN "\"\nbudget_ms = 10000\n[plugins.sharer.config]\n" +
+         sharer_config +
+         "\n[readers.counter-1]\ndriver = \"sim\"\nplugins = [\"sharer\"]\n"
+         "\n[sim.cards.alice]\nkind = \"jpki\"\nserial = \"0x1A2B3C4D\"\n";
 }
 
-class City : public ::testing::Test {
+class City : public test::CityTest {
  protected:
-  void SetUp() override { broker_ = std::make_unique<test::Broker>(dir_.path() / "broker"); }
-  void TearDown() override {
-    if (HasFailure()) {
-      for (auto& [name, d] : stations_) std::cerr << "---- " << name << " log:\n" << d->log();
-    }
-  }
-  // Starts station `name` with its own directory; waits until it is online.
   test::Daemon& start(const std::string& name, const std::string& sharer_config = "") {
-    const fs::path dir = dir_.path() / name;
-    fs::create_directories(dir);
-    test::write_file(dir / "pg.password", std::string(test::Postgres::kPassword) + "\n", 0600);
-    const std::string conninfo = "host=127.0.0.1 port=" + std::to_string(pg_.port()) + " dbname=" +
-                                 test::Postgres::kDatabase + " user=" + test::Postgres::kUser + " connect_timeout=2";
-    stations_[name] = std::make_unique<test::Daemon>(dir, station_config(dir, broker_->uri(), name, conninfo,
-                                                                         sharer_config));
-    wait_online(name);
-    return *stations_[name];
+    return CityTest::start(name, sharer_station(sharer_config), 1000);
   }
-  // kazasud subscribes to its commands before it publishes `online`, so a
-  // command sent after that is never missed.
-  void wait_online(const std::string& name) {
-    test::Subscriber s(broker_->uri(), kSite + name + "/status");
-    for (auto m = s.next("/status", 10s); m; m = s.next("/status", 10s)) {
-      if (json::parse(m->payload)["state"] == "online") return;
-    }
-    throw std::runtime_error(name + " never came online");
-  }
-  // Sends a command to station `name` and waits for its reply's result.
+  // A command's result; a refusal throws.
   json call(test::Subscriber& pc, const std::string& name, const std::string& cmd, const json& payload) {
-    pc.publish(kSite + name + "/sharer/cmd/" + cmd, payload.dump(), kSite + name + "/replies/pc/" + cmd, "c");
-    auto m = pc.next(name + "/replies/pc/" + cmd, 10s);
-    if (!m) throw std::runtime_error("no reply from " + name + " to " + cmd);
-    const json r = json::parse(m->payload);
+    const json r = reply(pc, name, "sharer", cmd, payload);
     if (r["ok"] != true) throw std::runtime_error("refused: " + r.dump());
     return r["result"];
   }
   int64_t claims_in_engine(const std::string& station) {
-    return std::stoll(pg_.sql("SELECT count(*) FROM kazasu.shared_records WHERE plugin = 'sharer' AND station = "
-                              "'test-city/" +
-                              station + "'"));
+    return std::stoll(
+        pg_.sql("SELECT count(*) FROM kazasu.shared_records WHERE plugin = 'sharer' AND station = "
+                "'test-city/" +
+                station + "'"));
   }
-
-  test::TempDir dir_;
-  test::Postgres pg_;
-  std::unique_ptr<test::Broker> broker_;
-  std::map<std::string, std::unique_ptr<test::Daemon>> stations_;
 };
 
 TEST_F(City, ACardClaimedAtOneStationIsRefusedAtTheOthersWithWhereAndWhen) {
@@ -192,9 +149,7 @@ TEST_F(City, AStationKilledBetweenClaimAndCommitReleasesTheClaimWhenItComesBack)
   ASSERT_EQ(held, 1) << "the claim reached the engine before the commit";
   ASSERT_EQ(a.stop(SIGKILL, 5s), 128 + SIGKILL);
   // The same station comes back without the pause.
-  test::write_file(a.config_file(), station_config(a.dir(), broker_->uri(), "station-1",
-                                                   "host=127.0.0.1 port=" + std::to_string(pg_.port()) +
-                                                       " dbname=city user=kazasu connect_timeout=2"));
+  test::write_file(a.config_file(), config("station-1", sharer_station(), 1000));
   a.restart();
   wait_online("station-1");
   for (int i = 0; i < 100 && held != 0; ++i) {

@@ -45,8 +45,7 @@ json record_json(const kazasu::SharedResult& r) {
 class Sharer : public kazasu::Plugin {
  public:
   static constexpr kazasu_setting kSettings[] = {
-      {"pause_after_claim_ms", KAZASU_SETTING_INTEGER, "0", "Hold a tap this long between claim and commit.", 0,
-       60000},
+      {"pause_after_claim_ms", KAZASU_SETTING_INTEGER, "0", "Hold a tap this long between claim and commit.", 0, 60000},
       {"fail_after_claim", KAZASU_SETTING_BOOLEAN, "false", "Fail every tap after its claim.", 0, 0},
   };
 

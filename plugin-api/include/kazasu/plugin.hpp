@@ -81,6 +81,13 @@ class CommandError : public std::runtime_error {
 struct SettingError {
   std::string key;  // the setting's name, or "" for the whole table
   std::string message;
+
+  /** From a sentence written "key: what is wrong" (the key is "" when there is no ": "). */
+  static SettingError from_sentence(const std::string& sentence) {
+    const auto colon = sentence.find(": ");
+    if (colon == std::string::npos) return SettingError{"", sentence};
+    return SettingError{sentence.substr(0, colon), sentence.substr(colon + 2)};
+  }
 };
 
 /** Thrown by Plugin helpers when the host refuses a call. */
