@@ -24,19 +24,8 @@ set -uo pipefail
 src=$(cd "${1:?usage: bridge_test.sh SOURCE_DIR}" && pwd)
 conf="$src/config/mosquitto"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/kazasu-bridge-test.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-failures=0
-pass() { echo "ok:   $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# shellcheck source=harness.sh
+. "$src/tests/mqtt/harness.sh" kazasu-bridge-test
 show_logs() {
   for side in station city; do
     [ -f "$work/$side/mosquitto.log" ] || continue

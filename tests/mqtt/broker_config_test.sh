@@ -15,19 +15,8 @@ set -uo pipefail
 src=$(cd "${1:?usage: broker_config_test.sh SOURCE_DIR}" && pwd)
 conf="$src/config/mosquitto"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/kazasu-broker-test.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-failures=0
-pass() { echo "ok:   $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# shellcheck source=harness.sh
+. "$src/tests/mqtt/harness.sh" kazasu-broker-test
 die() { echo "FAIL: $*"; [ -f "$work/mosquitto.log" ] && sed 's/^/  mosquitto: /' "$work/mosquitto.log"; exit 1; }
 
 # --- the broker's files, made the way config/mosquitto/README.md says -------
