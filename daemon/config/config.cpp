@@ -25,6 +25,10 @@ bool PluginConfig::granted(const std::string& permission) const {
   return std::find(permissions.begin(), permissions.end(), permission) != permissions.end();
 }
 
+bool MqttConfig::encrypted() const {
+  return uri.starts_with("ssl://") || uri.starts_with("mqtts://") || uri.starts_with("wss://");
+}
+
 std::string ConfigError::str() const {
   std::string out = file;
   if (line > 0) out += ":" + std::to_string(line);
@@ -221,8 +225,7 @@ void read_mqtt(TomlReader& r, const toml::table& root, const fs::path& base, Con
     if (auto v = r.integer(*t, "mqtt", "keepalive_s", 1, 3600)) cfg.mqtt.keepalive_s = static_cast<int>(*v);
   }
   if (cfg.mqtt.client_id.empty()) cfg.mqtt.client_id = "kazasu-" + cfg.station.site + "-" + cfg.station.name;
-  const bool tls = cfg.mqtt.uri.rfind("ssl://", 0) == 0 || cfg.mqtt.uri.rfind("mqtts://", 0) == 0 ||
-                   cfg.mqtt.uri.rfind("wss://", 0) == 0;
+  const bool tls = cfg.mqtt.encrypted();
   if (!tls && (!cfg.mqtt.ca_file.empty() || !cfg.mqtt.cert_file.empty()) && t != nullptr) {
     r.error(TomlReader::line_of(*t), "mqtt.uri", "TLS files are set but the URI is not ssl:// or mqtts://");
   }
@@ -562,8 +565,9 @@ Config load_config(const fs::path& file, std::vector<ConfigError>& errors) {
   }
 
   TomlReader r(name);
-  r.unknown_keys(root, "",
-                 {"station", "mqtt", "outbox", "plugins", "readers", "sim", "diagnostics", "identify", "storage", "shared"});
+  r.unknown_keys(
+      root, "",
+      {"station", "mqtt", "outbox", "plugins", "readers", "sim", "diagnostics", "identify", "storage", "shared"});
   const fs::path base = fs::absolute(file).parent_path();
   read_station(r, root, base, cfg);
   read_mqtt(r, root, base, cfg);

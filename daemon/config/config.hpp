@@ -56,6 +56,8 @@ struct MqttConfig {
   std::filesystem::path credentials_file;        // owner-only TOML file with username and password
   std::string username;
   std::string password;
+  /** True for ssl://, mqtts:// and wss:// URIs. */
+  [[nodiscard]] bool encrypted() const;
 };
 
 /** The durable outbox's cap: an alarm is published and logged near it; nothing is dropped. */
@@ -71,9 +73,9 @@ struct StorageConfig {
 
 /** [shared]: records the stations of a city share (docs/shared.md). */
 struct SharedConfig {
-  std::string engine = "sqlite";     // "sqlite" or "postgresql"
-  std::filesystem::path sqlite_file;  // engine sqlite; default: data_dir/shared.db
-  std::string conninfo;               // engine postgresql: libpq keywords (host, port, dbname, user, sslmode, ...)
+  std::string engine = "sqlite";        // "sqlite" or "postgresql"
+  std::filesystem::path sqlite_file;    // engine sqlite; default: data_dir/shared.db
+  std::string conninfo;                 // engine postgresql: libpq keywords (host, port, dbname, user, sslmode, ...)
   std::filesystem::path password_file;  // owner-only file holding the PostgreSQL password
   std::string password;
   int deadline_ms = 1500;  // every call to the engine answers within this, or says unavailable
@@ -87,6 +89,7 @@ struct PluginConfig {
   nlohmann::json settings = nlohmann::json::object();  // [plugins.NAME.config] as JSON
   std::map<std::string, int> setting_lines;            // key -> line, for error messages
   std::vector<std::string> permissions;                // granted by IT staff, e.g. "card.basic_info"
+  bool broker_encrypted = false;                       // from [mqtt] uri, for host->broker_encrypted
   [[nodiscard]] bool granted(const std::string& permission) const;
 };
 

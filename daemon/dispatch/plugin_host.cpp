@@ -60,6 +60,7 @@ PluginHost::PluginHost(const Config& cfg, const Topics& topics, const boost::asi
       continue;
     }
     const std::string version = lib.value()->version();
+    p.broker_encrypted = cfg.mqtt.encrypted();
     auto inst = PluginInstance::create(lib.value(), p, cfg.station.data_dir, topics, shared, pool);
     if (!inst) {
       log::error("plugin refused", "plugin", p.name, "reason", inst.error().reason, "detail", inst.error().message);

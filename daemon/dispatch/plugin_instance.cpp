@@ -45,6 +45,7 @@ const kazasu_host PluginInstance::kHost = {
     &PluginInstance::host_shared_put,
     &PluginInstance::host_shared_append,
     &PluginInstance::host_shared_entries,
+    &PluginInstance::host_broker_encrypted,
 };
 
 PluginInstance::PluginInstance(std::shared_ptr<PluginLibrary> lib, PluginConfig cfg,
@@ -566,6 +567,10 @@ kazasu_shared_status PluginInstance::host_shared_entries(kazasu_context* ctx, co
                 reinterpret_cast<const unsigned char*>(&full) + sizeof full.struct_size, n - sizeof out->struct_size);
   }
   return KAZASU_SHARED_OK;
+}
+
+int32_t PluginInstance::host_broker_encrypted(kazasu_context* ctx) {
+  return ctx->self->cfg_.broker_encrypted ? 1 : 0;
 }
 
 }  // namespace kazasu

@@ -107,6 +107,7 @@ class PluginInstance {
                                                  const char* body, int64_t amount);
   static kazasu_shared_status host_shared_entries(kazasu_context* ctx, const char* key, uint32_t limit,
                                                   kazasu_shared_entries* out);
+  static int32_t host_broker_encrypted(kazasu_context* ctx);
   void release_claims(const std::vector<std::pair<std::string, std::string>>& claims);
   void fill(kazasu_shared_record& out, const shared::Record& r);
   static const kazasu_host kHost;
@@ -132,7 +133,7 @@ class PluginInstance {
   std::string settings_json_;
   const Topics& topics_;
   shared::Service* shared_;  // null when the host runs without shared state (unit tests)
-  sqlite::Database db_;  // used on the strand only
+  sqlite::Database db_;      // used on the strand only
   std::shared_ptr<OutboxStore> store_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   std::unique_ptr<kazasu_context> ctx_;

@@ -57,10 +57,11 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
   auto entry = lib.get<const kazasu_plugin_descriptor*(const uint32_t*, size_t)>(KAZASU_PLUGIN_ENTRY_SYMBOL);
 
   // Every minor of this major, newest first: a plugin built against 1.0 still loads.
-  static constexpr std::array<uint32_t, 4> kOffered = {
-      KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, KAZASU_ABI_MINOR), KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, 2),
-      KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, 1), KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, 0)};
-  static_assert(KAZASU_ABI_MINOR == 3, "offer every minor of this major");
+  static constexpr std::array<uint32_t, 5> kOffered = {
+      KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, KAZASU_ABI_MINOR), KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, 3),
+      KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, 2), KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, 1),
+      KAZASU_ABI_VERSION(KAZASU_ABI_MAJOR, 0)};
+  static_assert(KAZASU_ABI_MINOR == 4, "offer every minor of this major");
   const kazasu_plugin_descriptor* desc = entry(kOffered.data(), kOffered.size());
   const std::string host_abi = std::to_string(KAZASU_ABI_MAJOR) + "." + std::to_string(KAZASU_ABI_MINOR);
   if (desc == nullptr) {

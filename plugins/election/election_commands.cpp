@@ -1,5 +1,7 @@
-// Commands from the election office's and the counter's PCs: open, import_roll,
-// link, counts. Every refusal carries a code and a sentence for staff.
+// Commands from the election office's and the counter's PCs that set an
+// election up: open, import_roll, link. Every refusal carries a code and a
+// sentence for staff. The reception commands are in reception_commands.cpp,
+// counts and closing in counts_commands.cpp.
 #include <algorithm>
 #include <kazasu/command_fields.hpp>
 #include <kazasu/reader_names.hpp>
@@ -53,16 +55,35 @@ std::string ElectionPlugin::on_command(const kazasu::Command& command) {
   if (command.name == "open") return open_command(request);
   if (command.name == "import_roll") return import_command(request, command);
   if (command.name == "link") return link_command(request);
+  if (command.name == "confirm") return confirm_command(request, command);
+  if (command.name == "absentee") return absentee_command(request, command);
+  if (command.name == "enter_paper") return paper_command(request, command);
   if (command.name == "counts") return counts_command(request);
+  if (command.name == "ballots_issued") return ballots_command(request);
+  if (command.name == "close") return close_command(request);
+  if (command.name == "purge") return purge_command(request);
   return Plugin::on_command(command);
 }
 
-Election ElectionPlugin::election_field(const json& request) const {
+Election ElectionPlugin::election_field(const json& request, bool open_only) const {
   const std::string id = *kazasu::fields::string(request, "election", true);
   if (!valid_id(id)) throw CommandError("invalid_election", "\"election\" must be 1 to 64 of A-Z, a-z, 0-9, _, -");
   auto e = store_.election(id);
   if (!e) throw CommandError("unknown_election", "no election \"" + id + "\" was opened on this station");
+  if (open_only && e->closed_ms != 0) {
+    throw CommandError("election_closed", "election \"" + id + "\" is closed: nothing more can be recorded");
+  }
   return *e;
+}
+
+Voter ElectionPlugin::voter_field(const json& request, const Election& e) const {
+  const std::string number = *kazasu::fields::string(request, "voter_number", true);
+  if (!valid_voter_number(number)) {
+    throw CommandError("invalid_voter_number", "\"voter_number\" must be 1 to 32 of 0-9, A-Z, a-z, -");
+  }
+  auto v = store_.voter(e.id, number);
+  if (!v) throw CommandError("unknown_voter", "voter number " + number + " is not in the current roll of " + e.id);
+  return *v;
 }
 
 std::string ElectionPlugin::open_command(const json& request) {
@@ -177,13 +198,7 @@ std::string ElectionPlugin::import_command(const json& request, const kazasu::Co
 std::string ElectionPlugin::link_command(const json& request) {
   kazasu::fields::only(request, {"election", "voter_number", "reader"});
   const Election e = election_field(request);
-  const std::string number = *kazasu::fields::string(request, "voter_number", true);
-  if (!valid_voter_number(number)) {
-    throw CommandError("invalid_voter_number", "\"voter_number\" must be 1 to 32 of 0-9, A-Z, a-z, -");
-  }
-  if (!store_.voter(e.id, number)) {
-    throw CommandError("unknown_voter", "voter number " + number + " is not in the current roll of " + e.id);
-  }
+  const std::string number = voter_field(request, e).voter_number;
   const std::string reader = kazasu::fields::string(request, "reader", false).value_or(config_.counter_reader);
   if (reader.empty()) {
     throw CommandError("no_reader", "name a \"reader\" or set counter_reader in the election plugin's config");
@@ -199,39 +214,6 @@ std::string ElectionPlugin::link_command(const json& request) {
               {"replaces_card", store_.has_link(e.id, number)},
               {"expires_at", station_rfc3339(expires, host().utc_offset_seconds())},
               {"timeout_s", config_.link_timeout_ms / 1000}}
-      .dump();
-}
-
-std::string ElectionPlugin::counts_command(const json& request) {
-  kazasu::fields::only(request, {"election", "day"});
-  const Election e = election_field(request);
-  const std::string day = kazasu::fields::string(request, "day", false).value_or(today());
-  if (!valid_day(day)) throw CommandError("invalid_day", "\"day\" must be a date written YYYY-MM-DD");
-  const auto c = store_.reception_counts(e.id, day, host().utc_offset_seconds());
-  const auto other = store_.counts(e.id, day);
-  auto n = [&](const char* key) {
-    const auto it = other.find(key);
-    return it != other.end() ? it->second : int64_t{0};
-  };
-  json by_hour = json::object();
-  for (const auto& [h, k] : c.by_hour) by_hour[h] = k;
-  return json{{"election", e.id},
-              {"day", day},
-              {"station", config_.polling_station},
-              {"day_kind", day == e.election_day                          ? "election_day"
-                           : (day >= e.early_start && day <= e.early_end) ? "early"
-                                                                          : "none"},
-              {"receptions", c.total},
-              {"male", c.male},
-              {"female", c.female},
-              {"by_hour", by_hour},
-              {"already_received", n("already_received")},
-              {"unavailable", n("unavailable")},
-              {"refused", n("refused")},
-              {"unknown_cards", n("unknown_cards")},
-              {"links", n("links")},
-              {"link_refused", n("link_refused")},
-              {"roll_version", store_.current_roll(e.id).version}}
       .dump();
 }
 

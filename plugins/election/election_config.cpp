@@ -39,6 +39,32 @@ ElectionConfig parse_config(const std::string& config_json) {
                                 c.link_min_assurance + "\"");
   }
   c.max_roll_lines = j.value("max_roll_lines", int64_t{200000});
+  const std::string reception = j.value("reception", std::string("confirm"));
+  if (reception != "confirm" && reception != "one_step") {
+    throw std::invalid_argument("reception: expected confirm or one_step, found \"" + reception + "\"");
+  }
+  c.one_step = reception == "one_step";
+  c.match_timeout_ms = j.value("match_timeout_s", int64_t{300}) * 1000;
+  const auto find_by = j.value("find_by", std::vector<std::string>{"token"});
+  c.by_token = false;
+  for (const auto& f : find_by) {
+    if (f == "token") {
+      c.by_token = true;
+    } else if (f == "basic_four") {
+      c.by_basic_four = true;
+    } else {
+      throw std::invalid_argument("find_by: expected token or basic_four, found \"" + f + "\"");
+    }
+  }
+  if (!c.by_token && !c.by_basic_four) throw std::invalid_argument("find_by: name at least one way: token, basic_four");
+  c.not_eligible_notes = j.value("not_eligible_notes", std::vector<std::string>{});
+  c.declaration_fields = j.value("declaration_fields", std::string("none"));
+  if (c.declaration_fields != "none" && c.declaration_fields != "name" && c.declaration_fields != "name_address") {
+    throw std::invalid_argument("declaration_fields: expected none, name or name_address, found \"" +
+                                c.declaration_fields + "\"");
+  }
+  c.declaration_over_plain_mqtt = j.value("declaration_over_plain_mqtt", false);
+  c.retention_days = j.value("retention_days", int64_t{90});
   return c;
 }
 

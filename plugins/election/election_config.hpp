@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kazasu::election {
 
@@ -21,6 +22,23 @@ inline constexpr kazasu_setting kElectionSettings[] = {
      "Lowest assurance a linking tap needs: fast, verified or possession (possession recommended).", 0, 0},
     {"max_roll_lines", KAZASU_SETTING_INTEGER, "200000",
      "Most entries election/cmd/import_roll takes in one roll; a longer roll is refused whole.", 1, 1000000},
+    {"reception", KAZASU_SETTING_STRING, "\"confirm\"",
+     "confirm: a tap shows the match and staff confirm the reception (Art. 44); one_step: the tap receives.", 0, 0},
+    {"match_timeout_s", KAZASU_SETTING_INTEGER, "300",
+     "Seconds a match waits for staff to confirm before the voter must tap again.", 10, 3600},
+    {"find_by", KAZASU_SETTING_STRING_LIST, R"(["token"])",
+     "How a tap finds the voter: token (a card linked at registration, My Number Card or free-area card), "
+     "basic_four (the card-face data read with the voter's PIN, matched on the roll; needs card.basic_info).",
+     0, 0},
+    {"not_eligible_notes", KAZASU_SETTING_STRING_LIST,
+     R"(["moved_in_after_cutoff", "suspended", "転入3か月未満", "公民権停止"])",
+     "Roll notes that mean the voter cannot vote in this election: a tap is refused with not_eligible.", 0, 0},
+    {"declaration_fields", KAZASU_SETTING_STRING, "\"none\"",
+     "Personal fields the early-voting declaration carries, from the roll: none, name or name_address.", 0, 0},
+    {"declaration_over_plain_mqtt", KAZASU_SETTING_BOOLEAN, "false",
+     "Allow the declaration's personal fields on a broker link without TLS (the city's explicit choice).", 0, 0},
+    {"retention_days", KAZASU_SETTING_INTEGER, "90",
+     "Days after close before election/cmd/purge may delete the roll and the receptions.", 0, 3650},
 };
 
 struct ElectionConfig {
@@ -29,6 +47,14 @@ struct ElectionConfig {
   int64_t link_timeout_ms = 120000;
   std::string link_min_assurance = "possession";
   int64_t max_roll_lines = 200000;
+  bool one_step = false;
+  int64_t match_timeout_ms = 300000;
+  bool by_token = true;
+  bool by_basic_four = false;
+  std::vector<std::string> not_eligible_notes;
+  std::string declaration_fields = "none";
+  bool declaration_over_plain_mqtt = false;
+  int64_t retention_days = 90;
 };
 
 /** Reads the host's config JSON (defaults filled in); throws std::invalid_argument "key: what is wrong". */

@@ -6,9 +6,9 @@
 #include <stdexcept>
 
 #include "hints.hpp"
+#include "voter_match.hpp"
 
 namespace kazasu::election {
-namespace {
 
 using nlohmann::json;
 
@@ -16,18 +16,13 @@ const char* kind_name(DayKind k) {
   return k == DayKind::election_day ? "election_day" : "early";
 }
 
-std::string claim_key(const std::string& election, const std::string& voter_number) {
-  return "voter:" + election + ":" + voter_number;
-}
-
-}  // namespace
-
 ElectionPlugin::ElectionPlugin(kazasu::Host host)
     : Plugin(host), config_(parse_config(host.config_json())), store_(host.database()) {
   store_.migrate();
   log(KAZASU_LOG_INFO, "election plugin ready schema=" + std::to_string(store_.schema_version()) +
                            " polling_station=" + config_.polling_station +
-                           " counter_reader=" + (config_.counter_reader.empty() ? "-" : config_.counter_reader));
+                           " counter_reader=" + (config_.counter_reader.empty() ? "-" : config_.counter_reader) +
+                           " reception=" + (config_.one_step ? "one_step" : "confirm"));
 }
 
 std::optional<kazasu::SettingError> ElectionPlugin::check_settings(const std::string& config_json) {
@@ -35,7 +30,7 @@ std::optional<kazasu::SettingError> ElectionPlugin::check_settings(const std::st
     parse_config(config_json);
     return std::nullopt;
   } catch (const std::invalid_argument& e) {
-    // parse_config names the key first: "sip2_charset: required when ...".
+    // parse_config names the key first: "find_by: expected token or basic_four".
     return kazasu::SettingError::from_sentence(e.what());
   }
 }
@@ -53,16 +48,10 @@ void ElectionPlugin::on_tap(const kazasu::Tap& tap) {
   }
   const auto active = store_.active(config_.polling_station, day);
   const std::string first = active.empty() ? std::string() : active.front().first.id;
-  if (!tap.identified()) {
+  const bool usable = tap.identified() || tap.basic_info.has_value();
+  if (!usable) {
     unknown_tap(tap, first, day);
     return;
-  }
-  const std::string token(tap.token);
-  for (const auto& [e, kind] : active) {
-    if (store_.voter_of(e.id, token)) {
-      reception_tap(tap, e, kind, day, at);
-      return;
-    }
   }
   if (active.empty()) {
     publish("reception_refused",
@@ -77,112 +66,83 @@ void ElectionPlugin::on_tap(const kazasu::Tap& tap) {
                 .dump());
     return;
   }
-  unknown_tap(tap, first, day);
+  // Elections held together (a general election with the Supreme Court
+  // review) each get their own outcome: each is its own reception.
+  bool found_any = false;
+  for (const auto& [e, kind] : active) {
+    const auto found = find_voter(tap, e);
+    if (!found) continue;
+    found_any = true;
+    voter_tap(tap, e, kind, found->first, found->second, day, at);
+  }
+  if (!found_any) unknown_tap(tap, first, day);
 }
 
-void ElectionPlugin::reception_tap(const kazasu::Tap& tap, const Election& e, DayKind kind, const std::string& day,
-                                   int64_t at) {
-  const std::string number = *store_.voter_of(e.id, std::string(tap.token));
-  const auto voter = store_.voter(e.id, number);
-  const int32_t offset = host().utc_offset_seconds();
-  auto refuse = [&](const std::string& reason, const std::string& hint, const std::string& hint_ja, const json& extra) {
-    store_.count(e.id, day, "refused");
-    json fields{{"election", e.id}, {"voter_number", number}, {"reason", reason}, {"hint", hint}, {"hint_ja", hint_ja}};
-    fields.update(extra);
-    publish("reception_refused", fields.dump());
-    log(KAZASU_LOG_NOTICE, "reception refused election=" + e.id + " reason=" + reason);
-  };
-  if (!voter) {
-    refuse("not_on_roll",
-           "The linked voter number is not in the current roll version: check the voter against the roll; do not "
-           "issue a ballot until the election office confirms.",
-           "連携された選挙人番号が最新の選挙人名簿にありません。名簿で確認し、選挙管理委員会の確認が取れるまで投票用紙"
-           "を交付しないでください。",
-           json::object());
-    return;
-  }
-  if (kind == DayKind::election_day && voter->station != config_.polling_station) {
-    refuse("wrong_station",
-           "On election day this voter votes at their assigned station (" + voter->station + "); send the voter there.",
-           "選挙当日は指定の投票所（" + voter->station + "）でのみ投票できます。指定の投票所をご案内ください。",
-           json{{"district", voter->district}, {"assigned_station", voter->station}});
-    return;
-  }
-  auto already = [&](const std::string& where, int64_t when, const std::string& when_kind) {
-    store_.count(e.id, day, "already_received");
-    publish("already_received",
-            json{{"election", e.id},
-                 {"voter_number", number},
-                 {"district", voter->district},
-                 {"received_at_station", where},
-                 {"received_at", station_rfc3339(when, offset)},
-                 {"received_kind", when_kind},
-                 {"hint",
-                  "STOP: this voter was already received. Do not issue a ballot; call the chief of the polling "
-                  "station."},
-                 {"hint_ja", "受付済みです。投票用紙を交付せず、投票管理者に連絡してください。"}}
-                .dump());
-    log(KAZASU_LOG_WARNING, "second reception refused election=" + e.id + " received_at_station=" + where);
-  };
-  if (const auto local = store_.reception(e.id, number)) {
-    already(config_.polling_station, local->at_ms, local->kind);
-    return;
-  }
-  const json value{{"station", config_.polling_station},
-                   {"at_unix_ms", at},
-                   {"at", station_rfc3339(at, offset)},
-                   {"kind", kind_name(kind)}};
-  const kazasu::SharedResult r = host().claim(claim_key(e.id, number), value.dump());
-  switch (r.status) {
-    case KAZASU_SHARED_OK: {
-      // The local row commits with the outcome; if anything below fails the
-      // host releases the claim with the rolled-back tap.
-      store_.add_reception(e.id, number, Reception{day, at, kind_name(kind)}, store_.current_roll(e.id).version,
-                           tap.id);
-      publish("reception", json{{"election", e.id},
-                                {"voter_number", number},
-                                {"district", voter->district},
-                                {"assigned_station", voter->station},
-                                {"kind", kind_name(kind)},
-                                {"match", "token"},
-                                {"received", true},
-                                {"received_at", station_rfc3339(at, offset)},
-                                {"eligibility_note", voter->note},
-                                {"assurance", tap.assurance}}
-                               .dump());
-      return;
+std::optional<std::pair<Voter, std::string>> ElectionPlugin::find_voter(const kazasu::Tap& tap,
+                                                                        const Election& e) const {
+  if (config_.by_token && tap.identified()) {
+    if (const auto number = store_.voter_of(e.id, std::string(tap.token))) {
+      // A link to a number the current roll lacks is still this voter: refused as not_on_roll.
+      Voter v = store_.voter(e.id, *number).value_or(Voter{});
+      v.voter_number = *number;
+      return std::make_pair(std::move(v), std::string("token"));
     }
-    case KAZASU_SHARED_EXISTS: {
-      const json holder = json::parse(r.record.value, nullptr, false);
-      std::string where = r.record.station;
-      int64_t when = r.record.at_unix_ms;
-      std::string when_kind;
-      if (holder.is_object()) {
-        where = holder.value("station", where);
-        when = holder.value("at_unix_ms", when);
-        when_kind = holder.value("kind", std::string());
-      }
-      already(where, when, when_kind);
-      return;
-    }
-    case KAZASU_SHARED_UNAVAILABLE:
-      store_.count(e.id, day, "unavailable");
-      publish("reception_unavailable",
-              json{{"election", e.id},
-                   {"voter_number", number},
-                   {"district", voter->district},
-                   {"hint",
-                    "The city's reception database cannot be reached: nothing was recorded. Receive this voter by "
-                    "the paper procedure (roll extract) and do not accept by card until it is back."},
-                   {"hint_ja",
-                    "共有の受付データベースに接続できません。受付は記録されていません。紙の名簿抄本による手続で受付して"
-                    "ください。"}}
-                  .dump());
-      log(KAZASU_LOG_WARNING, "shared engine unavailable: reception refused, paper procedure election=" + e.id);
-      return;
-    default:
-      throw std::runtime_error("shared claim refused status=" + std::to_string(static_cast<int>(r.status)));
   }
+  if (config_.by_basic_four && tap.basic_info) {
+    const auto born = roll_birth_date(tap.basic_info->birth_date);
+    if (!born) return std::nullopt;
+    if (auto v = match_basic_four(store_.voters_born(e.id, *born), tap.basic_info->name, tap.basic_info->address)) {
+      return std::make_pair(std::move(*v), std::string("basic_four"));
+    }
+  }
+  return std::nullopt;
+}
+
+void ElectionPlugin::voter_tap(const kazasu::Tap& tap, const Election& e, DayKind kind, const Voter& v,
+                               const std::string& method, const std::string& day, int64_t at) {
+  const std::optional<Voter> on_roll = v.name_kanji.empty() ? std::nullopt : std::optional<Voter>(v);
+  if (const auto r = refusal(e, kind, on_roll)) {
+    refuse(e, v.voter_number, day, *r);
+    return;
+  }
+  const Reception reception{day, at, kind_name(kind), method};
+  if (config_.one_step) {
+    receive(e, v, reception, std::string(tap.id));
+    return;
+  }
+  // Confirm mode: look, do not claim. The claim is made when staff confirm.
+  std::optional<Holder> held;
+  try {
+    held = holder(e, v.voter_number);
+  } catch (const SharedAway&) {
+    unavailable(e, v, day);
+    return;
+  }
+  if (held) {
+    already(e, v, day, *held);
+    return;
+  }
+  const int64_t expires = at + config_.match_timeout_ms;
+  store_.put_match(Match{e.id, v.voter_number, method, std::string(tap.id), at, expires});
+  store_.count(e.id, day, "matches");
+  json checks = json::array({"face_photo"});
+  if (!v.note.empty()) checks.push_back("eligibility_note");
+  publish("match",
+          json{{"election", e.id},
+               {"voter_number", v.voter_number},
+               {"district", v.district},
+               {"assigned_station", v.station},
+               {"kind", kind_name(kind)},
+               {"match", method},
+               {"eligibility_note", v.note},
+               {"checks", checks},
+               {"confirm_before", station_rfc3339(expires, host().utc_offset_seconds())},
+               {"assurance", tap.assurance},
+               {"hint",
+                "On the roll and not yet received. Check the face photo on the card against the voter, "
+                "then confirm the reception."},
+               {"hint_ja", "名簿に登録があり、未受付です。カードの顔写真で本人確認のうえ、受付を確定してください。"}}
+              .dump());
 }
 
 void ElectionPlugin::link_tap(const kazasu::Tap& tap, const Arm& arm, const std::string& day) {
@@ -235,7 +195,12 @@ void ElectionPlugin::link_tap(const kazasu::Tap& tap, const Arm& arm, const std:
 
 void ElectionPlugin::unknown_tap(const kazasu::Tap& tap, const std::string& election, const std::string& day) {
   if (!election.empty()) store_.count(election, day, "unknown_cards");
-  const Hint h = hint_for(tap.status);
+  Hint h = hint_for(tap.status);
+  if (tap.identified() || tap.basic_info) h = not_found_hint(tap.basic_info.has_value());
+  // A card not found by its link may be found by the basic four: say how.
+  if (config_.by_basic_four && !tap.basic_info && !tap.basic_info_status.empty()) {
+    h = basic_four_hint(tap.basic_info_status);
+  }
   // No identifier at all: the card is not anyone's on this station's roll.
   publish("unknown_card", json{{"status", tap.status},
                                {"reason", h.reason},

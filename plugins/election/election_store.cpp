@@ -1,5 +1,6 @@
 #include "election_store.hpp"
 
+#include <cstdio>
 #include <kazasu/migrations.hpp>
 #include <kazasu/sqlite.hpp>
 #include <kazasu/station_time.hpp>
@@ -36,11 +37,59 @@ constexpr const char* kSteps[] = {
     "CREATE INDEX receptions_by_day ON receptions (election, day);"
     "CREATE TABLE counters (election TEXT NOT NULL, day TEXT NOT NULL, counter TEXT NOT NULL,"
     " n INTEGER NOT NULL, PRIMARY KEY (election, day, counter));",
+    // v2: the roll's address (basic-four matching), matches waiting for staff,
+    // how each reception was made, closing and purging, hourly reconciliation.
+    "ALTER TABLE voters ADD COLUMN address TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX voters_by_birth ON voters (election, version, birth_date);"
+    "ALTER TABLE elections ADD COLUMN closed_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE elections ADD COLUMN purged_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE receptions ADD COLUMN method TEXT NOT NULL DEFAULT 'token';"
+    "ALTER TABLE receptions ADD COLUMN district TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE receptions ADD COLUMN sex TEXT NOT NULL DEFAULT '';"
+    "UPDATE receptions SET district = COALESCE((SELECT v.district FROM voters v WHERE v.election = receptions.election"
+    " AND v.version = receptions.roll_version AND v.voter_number = receptions.voter_number), ''),"
+    " sex = COALESCE((SELECT v.sex FROM voters v WHERE v.election = receptions.election"
+    " AND v.version = receptions.roll_version AND v.voter_number = receptions.voter_number), '');"
+    "CREATE TABLE matches (election TEXT NOT NULL, voter_number TEXT NOT NULL, method TEXT NOT NULL,"
+    " tap_id TEXT NOT NULL, at_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (election, voter_number));"
+    "CREATE TABLE reconciliations (election TEXT NOT NULL, day TEXT NOT NULL, hour TEXT NOT NULL,"
+    " issued INTEGER NOT NULL, receptions INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (election, day, hour));",
 };
 
+constexpr const char* kVoterColumns =
+    "voter_number, name_kanji, name_kana, birth_date, sex, district, station, note, address";
+
 Voter voter_from(const Statement& st, int first) {
-  return Voter{st.text(first),     st.text(first + 1), st.text(first + 2), st.text(first + 3),
-               st.text(first + 4), st.text(first + 5), st.text(first + 6), st.text(first + 7)};
+  return Voter{st.text(first),     st.text(first + 1), st.text(first + 2), st.text(first + 3), st.text(first + 4),
+               st.text(first + 5), st.text(first + 6), st.text(first + 7), st.text(first + 8)};
+}
+
+std::string sql(std::string_view head, std::string_view tail) {
+  return std::string(head) + kVoterColumns + std::string(tail);
+}
+
+int hour_of(int64_t at_ms, int32_t utc_offset_seconds) {
+  const int64_t local = at_ms + static_cast<int64_t>(utc_offset_seconds) * 1000;
+  return static_cast<int>((local - kazasu::station_day_number(at_ms, utc_offset_seconds) * kMsPerDay) / 3600000);
+}
+
+std::string two_digits(int n) {
+  char h[8];
+  std::snprintf(h, sizeof h, "%02d", n);
+  return h;
+}
+
+// Quotes a CSV field when it needs it (commas, quotes).
+std::string csv_field(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (const char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
 }
 
 }  // namespace
@@ -66,10 +115,12 @@ int ElectionStore::schema_version() const {
 }
 
 std::optional<Election> ElectionStore::election(std::string_view id) const {
-  Statement st(db_, "SELECT id, name, early_start, early_end, election_day FROM elections WHERE id = ?1");
+  Statement st(db_,
+               "SELECT id, name, early_start, early_end, election_day, closed_ms, purged_ms FROM elections"
+               " WHERE id = ?1");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
-  Election e{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), {}};
+  Election e{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), {}, st.int64(5), st.int64(6)};
   Statement ss(
       db_, "SELECT station, early_voting, election_day FROM election_stations WHERE election = ?1 ORDER BY station");
   ss.bind(1, id);
@@ -96,7 +147,8 @@ std::vector<std::pair<Election, DayKind>> ElectionStore::active(std::string_view
   {
     Statement st(db_,
                  "SELECT e.id FROM elections e JOIN election_stations s ON s.election = e.id"
-                 " WHERE s.station = ?1 AND ?2 BETWEEN e.early_start AND e.election_day ORDER BY e.opened_ms, e.id");
+                 " WHERE s.station = ?1 AND ?2 BETWEEN e.early_start AND e.election_day AND e.closed_ms = 0"
+                 " ORDER BY e.opened_ms, e.id");
     st.bind(1, station).bind(2, day);
     while (st.step()) ids.push_back(st.text(0));
   }
@@ -122,9 +174,7 @@ RollVersion ElectionStore::current_roll(std::string_view election) const {
 RollDiff ElectionStore::diff(std::string_view election, const std::vector<Voter>& voters) const {
   const int64_t version = current_roll(election).version;
   std::map<std::string, Voter> old;
-  Statement st(db_,
-               "SELECT voter_number, name_kanji, name_kana, birth_date, sex, district, station, note"
-               " FROM voters WHERE election = ?1 AND version = ?2");
+  Statement st(db_, sql("SELECT ", " FROM voters WHERE election = ?1 AND version = ?2"));
   st.bind(1, election).bind(2, version);
   while (st.step()) {
     Voter v = voter_from(st, 0);
@@ -157,11 +207,11 @@ int64_t ElectionStore::add_roll(std::string_view election, const std::vector<Vot
   rv.bind(5, static_cast<int64_t>(voters.size())).bind(6, d.added).bind(7, d.removed).bind(8, d.changed);
   rv.run();
   for (const auto& v : voters) {
-    Statement one(db_,
-                  "INSERT INTO voters (election, version, voter_number, name_kanji, name_kana, birth_date, sex,"
-                  " district, station, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    Statement one(
+        db_, sql("INSERT INTO voters (election, version, ", ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
     one.bind(1, election).bind(2, version).bind(3, v.voter_number).bind(4, v.name_kanji).bind(5, v.name_kana);
     one.bind(6, v.birth_date).bind(7, v.sex).bind(8, v.district).bind(9, v.station).bind(10, v.note);
+    one.bind(11, v.address);
     one.run();
   }
   return version;
@@ -169,9 +219,7 @@ int64_t ElectionStore::add_roll(std::string_view election, const std::vector<Vot
 
 std::optional<Voter> ElectionStore::voter(std::string_view election, std::string_view voter_number) const {
   const int64_t version = current_roll(election).version;
-  Statement st(db_,
-               "SELECT voter_number, name_kanji, name_kana, birth_date, sex, district, station, note"
-               " FROM voters WHERE election = ?1 AND version = ?2 AND voter_number = ?3");
+  Statement st(db_, sql("SELECT ", " FROM voters WHERE election = ?1 AND version = ?2 AND voter_number = ?3"));
   st.bind(1, election).bind(2, version).bind(3, voter_number);
   if (!st.step()) return std::nullopt;
   return voter_from(st, 0);
@@ -237,43 +285,173 @@ void ElectionStore::disarm(std::string_view reader) {
 }
 
 std::optional<Reception> ElectionStore::reception(std::string_view election, std::string_view voter_number) const {
-  Statement st(db_, "SELECT day, at_ms, kind FROM receptions WHERE election = ?1 AND voter_number = ?2");
+  Statement st(db_, "SELECT day, at_ms, kind, method FROM receptions WHERE election = ?1 AND voter_number = ?2");
   st.bind(1, election).bind(2, voter_number);
   if (!st.step()) return std::nullopt;
-  return Reception{st.text(0), st.int64(1), st.text(2)};
+  return Reception{st.text(0), st.int64(1), st.text(2), st.text(3)};
 }
 
-void ElectionStore::add_reception(std::string_view election, std::string_view voter_number, const Reception& r,
-                                  int64_t roll_version, std::string_view tap_id) {
+int64_t ElectionStore::add_reception(std::string_view election, const Voter& v, const Reception& r,
+                                     int64_t roll_version, std::string_view tap_id) {
   Statement st(db_,
-               "INSERT INTO receptions (election, voter_number, day, at_ms, kind, roll_version, tap_id)"
-               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  st.bind(1, election).bind(2, voter_number).bind(3, r.day).bind(4, r.at_ms).bind(5, r.kind);
-  st.bind(6, roll_version).bind(7, tap_id);
+               "INSERT INTO receptions (election, voter_number, day, at_ms, kind, roll_version, tap_id, method,"
+               " district, sex) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  st.bind(1, election).bind(2, v.voter_number).bind(3, r.day).bind(4, r.at_ms).bind(5, r.kind);
+  st.bind(6, roll_version).bind(7, tap_id).bind(8, r.method).bind(9, v.district).bind(10, v.sex);
   st.run();
+  return sqlite3_last_insert_rowid(db_);
 }
 
 ElectionStore::DayCounts ElectionStore::reception_counts(std::string_view election, std::string_view day,
                                                          int32_t utc_offset_seconds) const {
   DayCounts c;
-  Statement st(db_,
-               "SELECT r.kind, v.sex, r.at_ms FROM receptions r LEFT JOIN voters v ON v.election = r.election"
-               " AND v.version = r.roll_version AND v.voter_number = r.voter_number"
-               " WHERE r.election = ?1 AND r.day = ?2");
+  Statement st(db_, "SELECT kind, sex, at_ms, district FROM receptions WHERE election = ?1 AND day = ?2");
   st.bind(1, election).bind(2, day);
   while (st.step()) {
     ++c.total;
-    (st.text(0) == "early" ? c.early : c.election_day) += 1;
+    const std::string kind = st.text(0);
+    (kind == "early" ? c.early : kind == "absentee" ? c.absentee : c.election_day) += 1;
     const std::string sex = st.text(1);
-    if (sex == "1") ++c.male;
-    if (sex == "2") ++c.female;
-    const int64_t local = st.int64(2) + static_cast<int64_t>(utc_offset_seconds) * 1000;
-    const int64_t hour = (local - kazasu::station_day_number(st.int64(2), utc_offset_seconds) * kMsPerDay) / 3600000;
-    char h[8];
-    std::snprintf(h, sizeof h, "%02d", static_cast<int>(hour));
+    const std::string h = two_digits(hour_of(st.int64(2), utc_offset_seconds));
+    if (sex == "1") {
+      ++c.male;
+      ++c.by_hour_sex[h].first;
+    }
+    if (sex == "2") {
+      ++c.female;
+      ++c.by_hour_sex[h].second;
+    }
     ++c.by_hour[h];
+    ++c.by_district[st.text(3)];
   }
   return c;
+}
+
+int64_t ElectionStore::receptions_before(std::string_view election, std::string_view day, int hour,
+                                         int32_t utc_offset_seconds) const {
+  int64_t n = 0;
+  Statement st(db_, "SELECT at_ms FROM receptions WHERE election = ?1 AND day = ?2 AND kind <> 'absentee'");
+  st.bind(1, election).bind(2, day);
+  while (st.step()) {
+    if (hour_of(st.int64(0), utc_offset_seconds) < hour) ++n;
+  }
+  return n;
+}
+
+std::string ElectionStore::receptions_csv(std::string_view election, int32_t utc_offset_seconds) const {
+  std::string out = "election,voter_number,district,kind,method,received_at\r\n";
+  Statement st(db_,
+               "SELECT voter_number, district, kind, method, at_ms FROM receptions WHERE election = ?1"
+               " ORDER BY at_ms, voter_number");
+  st.bind(1, election);
+  while (st.step()) {
+    out += csv_field(std::string(election)) + ',' + csv_field(st.text(0)) + ',' + csv_field(st.text(1)) + ',' +
+           st.text(2) + ',' + st.text(3) + ',' + kazasu::station_rfc3339(st.int64(4), utc_offset_seconds) + "\r\n";
+  }
+  return out;
+}
+
+std::vector<Voter> ElectionStore::voters_born(std::string_view election, std::string_view birth_date) const {
+  std::vector<Voter> out;
+  Statement st(db_, sql("SELECT ", " FROM voters WHERE election = ?1 AND version = ?2 AND birth_date = ?3"));
+  st.bind(1, election).bind(2, current_roll(election).version).bind(3, birth_date);
+  while (st.step()) out.push_back(voter_from(st, 0));
+  return out;
+}
+
+int64_t ElectionStore::electorate(std::string_view election, std::string_view station,
+                                  std::string_view district) const {
+  Statement st(db_,
+               "SELECT COUNT(*) FROM voters WHERE election = ?1 AND version = ?2 AND (?3 = '' OR station = ?3)"
+               " AND (?4 = '' OR district = ?4)");
+  // An empty view may have no data pointer, which SQLite would bind as NULL.
+  st.bind(1, election).bind(2, current_roll(election).version).bind(3, std::string(station));
+  st.bind(4, std::string(district));
+  return st.step() ? st.int64(0) : 0;
+}
+
+std::map<std::string, int64_t> ElectionStore::districts(std::string_view election) const {
+  std::map<std::string, int64_t> out;
+  Statement st(db_, "SELECT district, COUNT(*) FROM voters WHERE election = ?1 AND version = ?2 GROUP BY district");
+  st.bind(1, election).bind(2, current_roll(election).version);
+  while (st.step()) out[st.text(0)] = st.int64(1);
+  return out;
+}
+
+void ElectionStore::put_match(const Match& m) {
+  Statement st(db_,
+               "INSERT INTO matches (election, voter_number, method, tap_id, at_ms, expires_ms)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (election, voter_number) DO UPDATE SET"
+               " method = excluded.method, tap_id = excluded.tap_id, at_ms = excluded.at_ms,"
+               " expires_ms = excluded.expires_ms");
+  st.bind(1, m.election).bind(2, m.voter_number).bind(3, m.method).bind(4, m.tap_id).bind(5, m.at_ms);
+  st.bind(6, m.expires_ms);
+  st.run();
+}
+
+std::optional<Match> ElectionStore::match(std::string_view election, std::string_view voter_number,
+                                          int64_t now_ms) const {
+  Statement st(db_,
+               "SELECT method, tap_id, at_ms, expires_ms FROM matches WHERE election = ?1 AND voter_number = ?2"
+               " AND expires_ms > ?3");
+  st.bind(1, election).bind(2, voter_number).bind(3, now_ms);
+  if (!st.step()) return std::nullopt;
+  return Match{std::string(election), std::string(voter_number), st.text(0), st.text(1), st.int64(2), st.int64(3)};
+}
+
+void ElectionStore::drop_match(std::string_view election, std::string_view voter_number) {
+  Statement st(db_, "DELETE FROM matches WHERE election = ?1 AND voter_number = ?2");
+  st.bind(1, election).bind(2, voter_number);
+  st.run();
+}
+
+void ElectionStore::put_reconciliation(std::string_view election, const Reconciliation& r, int64_t now_ms) {
+  Statement st(db_,
+               "INSERT INTO reconciliations (election, day, hour, issued, receptions, at_ms)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (election, day, hour) DO UPDATE SET"
+               " issued = excluded.issued, receptions = excluded.receptions, at_ms = excluded.at_ms");
+  st.bind(1, election).bind(2, r.day).bind(3, r.hour).bind(4, r.issued).bind(5, r.receptions).bind(6, now_ms);
+  st.run();
+}
+
+void ElectionStore::close(std::string_view election, int64_t now_ms) {
+  Statement st(db_, "UPDATE elections SET closed_ms = ?2 WHERE id = ?1 AND closed_ms = 0");
+  st.bind(1, election).bind(2, now_ms);
+  st.run();
+  Statement m(db_, "DELETE FROM matches WHERE election = ?1");
+  m.bind(1, election);
+  m.run();
+  Statement a(db_, "DELETE FROM arms WHERE election = ?1");
+  a.bind(1, election);
+  a.run();
+}
+
+std::vector<std::string> ElectionStore::received_here(std::string_view election) const {
+  std::vector<std::string> out;
+  Statement st(db_, "SELECT voter_number FROM receptions WHERE election = ?1 ORDER BY voter_number");
+  st.bind(1, election);
+  while (st.step()) out.push_back(st.text(0));
+  return out;
+}
+
+std::pair<int64_t, int64_t> ElectionStore::purge(std::string_view election, int64_t now_ms) {
+  auto count_of = [&](const char* table) {
+    Statement st(db_, std::string("SELECT COUNT(*) FROM ") + table + " WHERE election = ?1");
+    st.bind(1, election);
+    return st.step() ? st.int64(0) : int64_t{0};
+  };
+  const std::pair<int64_t, int64_t> gone{count_of("voters"), count_of("receptions")};
+  // Children first: voters name their roll version.
+  for (const char* table :
+       {"voters", "roll_versions", "links", "arms", "matches", "receptions", "counters", "reconciliations"}) {
+    Statement st(db_, std::string("DELETE FROM ") + table + " WHERE election = ?1");
+    st.bind(1, election);
+    st.run();
+  }
+  Statement st(db_, "UPDATE elections SET purged_ms = ?2 WHERE id = ?1");
+  st.bind(1, election).bind(2, now_ms);
+  st.run();
+  return gone;
 }
 
 void ElectionStore::count(std::string_view election, std::string_view day, std::string_view counter) {

@@ -30,6 +30,8 @@ struct Election {
   std::string early_end;
   std::string election_day;
   std::vector<StationEntry> stations;
+  int64_t closed_ms = 0;  // 0: open
+  int64_t purged_ms = 0;  // 0: the roll and receptions are still here
 };
 
 /** What a day is for an election at one station. */
@@ -51,7 +53,26 @@ struct Arm {
 struct Reception {
   std::string day;
   int64_t at_ms = 0;
-  std::string kind;
+  std::string kind;              // early, election_day, absentee
+  std::string method = "token";  // token, basic_four, roll (no card), paper, absentee
+};
+
+/** A tap that found a voter and waits for staff to confirm. */
+struct Match {
+  std::string election;
+  std::string voter_number;
+  std::string method;  // token, basic_four
+  std::string tap_id;
+  int64_t at_ms = 0;
+  int64_t expires_ms = 0;
+};
+
+/** Hourly reconciliation: ballots issued as staff counted them, beside the receptions. */
+struct Reconciliation {
+  std::string day;
+  std::string hour;  // "10": up to 10:00 station time
+  int64_t issued = 0;
+  int64_t receptions = 0;
 };
 
 struct RollDiff {
@@ -94,15 +115,45 @@ class ElectionStore {
   void disarm(std::string_view reader);
 
   [[nodiscard]] std::optional<Reception> reception(std::string_view election, std::string_view voter_number) const;
-  void add_reception(std::string_view election, std::string_view voter_number, const Reception& r,
-                     int64_t roll_version, std::string_view tap_id);
-  /** Receptions here on `day`: total, by kind, by sex, by station hour ("08"). */
+  /** Records a reception here; returns its row id (unique on this station, the tallies' entry id). */
+  int64_t add_reception(std::string_view election, const Voter& v, const Reception& r, int64_t roll_version,
+                        std::string_view tap_id);
+  /** Receptions here on `day`: total, by kind, by sex, by station hour ("08") and sex, by district. */
   struct DayCounts {
-    int64_t total = 0, early = 0, election_day = 0, male = 0, female = 0;
+    int64_t total = 0, early = 0, election_day = 0, absentee = 0, male = 0, female = 0;
     std::map<std::string, int64_t> by_hour;
+    std::map<std::string, std::pair<int64_t, int64_t>> by_hour_sex;  // hour -> (male, female)
+    std::map<std::string, int64_t> by_district;
   };
   [[nodiscard]] DayCounts reception_counts(std::string_view election, std::string_view day,
                                            int32_t utc_offset_seconds) const;
+
+  /** Receptions here on `day` before `hour`:00 station time that issued a ballot here (absentee excluded). */
+  [[nodiscard]] int64_t receptions_before(std::string_view election, std::string_view day, int hour,
+                                          int32_t utc_offset_seconds) const;
+  /** This station's receptions of `election` as CSV (no names, no addresses). */
+  [[nodiscard]] std::string receptions_csv(std::string_view election, int32_t utc_offset_seconds) const;
+
+  /** Voters of the current roll born on `birth_date` (YYYY-MM-DD): the candidates of a basic-four match. */
+  [[nodiscard]] std::vector<Voter> voters_born(std::string_view election, std::string_view birth_date) const;
+  /** The current roll's size: all of it, or those assigned to `station`, or in `district`. */
+  [[nodiscard]] int64_t electorate(std::string_view election, std::string_view station = {},
+                                   std::string_view district = {}) const;
+  /** The current roll's districts with their electorate. */
+  [[nodiscard]] std::map<std::string, int64_t> districts(std::string_view election) const;
+
+  void put_match(const Match& m);
+  [[nodiscard]] std::optional<Match> match(std::string_view election, std::string_view voter_number,
+                                           int64_t now_ms) const;
+  void drop_match(std::string_view election, std::string_view voter_number);
+
+  void put_reconciliation(std::string_view election, const Reconciliation& r, int64_t now_ms);
+
+  void close(std::string_view election, int64_t now_ms);
+  /** Deletes the roll, links, matches, receptions and counters; returns {voters, receptions} deleted. */
+  std::pair<int64_t, int64_t> purge(std::string_view election, int64_t now_ms);
+  /** Voter numbers received here in `election` (for releasing their claims at purge). */
+  [[nodiscard]] std::vector<std::string> received_here(std::string_view election) const;
 
   void count(std::string_view election, std::string_view day, std::string_view counter);
   [[nodiscard]] std::map<std::string, int64_t> counts(std::string_view election, std::string_view day) const;

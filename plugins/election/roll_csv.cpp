@@ -10,6 +10,7 @@ constexpr size_t kMaxLineBytes = 2048;
 constexpr size_t kMaxNameBytes = 120;  // 40 characters of 3-byte UTF-8
 constexpr size_t kMaxDistrictBytes = 64;
 constexpr size_t kMaxNoteBytes = 200;
+constexpr size_t kMaxAddressBytes = 300;  // 100 characters of 3-byte UTF-8
 
 bool is_id_char(char c, bool underscore) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -41,7 +42,9 @@ std::optional<std::string> normalise_sex(std::string_view s) {
 
 // Why `fields` cannot be a voter, or nullopt and `out` filled.
 std::optional<std::string> to_voter(std::vector<std::string>& fields, const RollRules& rules, Voter& out) {
-  if (fields.size() != 8) return "expected 8 fields, found " + std::to_string(fields.size());
+  // The address (9th) is optional: rolls without it still match by token.
+  if (fields.size() != 8 && fields.size() != 9)
+    return "expected 8 fields (9 with address), found " + std::to_string(fields.size());
   for (auto& f : fields) f = std::string(trim_spaces(f));
   out.voter_number = fields[0];
   if (!valid_voter_number(out.voter_number)) return std::string("voter_number must be 1 to 32 of 0-9, A-Z, a-z, -");
@@ -69,6 +72,8 @@ std::optional<std::string> to_voter(std::vector<std::string>& fields, const Roll
     return "station \"" + out.station + "\" does not take part in this election";
   out.note = fields[7];
   if (auto why = check_text(out.note, "note", kMaxNoteBytes, false)) return why;
+  out.address = fields.size() == 9 ? fields[8] : std::string();
+  if (auto why = check_text(out.address, "address", kMaxAddressBytes, false)) return why;
   return std::nullopt;
 }
 
@@ -198,7 +203,7 @@ ParsedRoll parse_roll(std::string_view text, const RollRules& rules) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (trim_spaces(line).empty()) continue;
-    if (line_no == 1 && line == kRollHeader) {
+    if (line_no == 1 && (line == kRollHeader || line == kRollHeaderWithAddress)) {
       out.had_header = true;
       continue;
     }

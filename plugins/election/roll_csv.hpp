@@ -24,6 +24,7 @@ struct Voter {
   std::string district;    // 投票区
   std::string station;     // the polling station assigned for election day
   std::string note;        // eligibility note, may be empty
+  std::string address;     // 住所 as the roll writes it, may be empty (then no basic-four match)
 
   bool operator==(const Voter&) const = default;
 };
@@ -35,9 +36,10 @@ struct RejectedLine {
 };
 
 struct RollRules {
-  size_t max_lines = 100000;             // data lines, the header not counted
-  std::set<std::string> stations;        // the election's stations: an assigned station must be one
-  std::optional<int64_t> election_day;   // day number; voters must be 18 by then (age counts from the day before the birthday)
+  size_t max_lines = 100000;       // data lines, the header not counted
+  std::set<std::string> stations;  // the election's stations: an assigned station must be one
+  std::optional<int64_t>
+      election_day;  // day number; voters must be 18 by then (age counts from the day before the birthday)
 };
 
 struct ParsedRoll {
@@ -50,9 +52,10 @@ struct ParsedRoll {
 /** At most this many rejected lines are listed; rejected_total counts them all. */
 inline constexpr size_t kMaxReported = 200;
 
-/** The header line a roll may start with (the same eight names, in this order). */
-inline constexpr const char* kRollHeader =
-    "voter_number,name_kanji,name_kana,birth_date,sex,district,station,note";
+/** The header line a roll may start with (the same names, in this order; address optional). */
+inline constexpr const char* kRollHeader = "voter_number,name_kanji,name_kana,birth_date,sex,district,station,note";
+inline constexpr const char* kRollHeaderWithAddress =
+    "voter_number,name_kanji,name_kana,birth_date,sex,district,station,note,address";
 
 /**
  * Splits one CSV line (no line break inside) into fields: commas separate,

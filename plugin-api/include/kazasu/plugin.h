@@ -39,7 +39,7 @@ extern "C" {
 /** The ABI major version this header describes. */
 #define KAZASU_ABI_MAJOR 1
 /** The ABI minor version this header describes. */
-#define KAZASU_ABI_MINOR 3
+#define KAZASU_ABI_MINOR 4
 /** Packs a major and minor version into one number, as offered by the host. */
 #define KAZASU_ABI_VERSION(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 
@@ -189,8 +189,8 @@ typedef enum kazasu_shared_status {
  */
 typedef struct kazasu_shared_record {
   uint32_t struct_size;
-  const char* value;  /**< the value as stored */
-  int64_t version;    /**< 1 for a new record, +1 for every put */
+  const char* value;   /**< the value as stored */
+  int64_t version;     /**< 1 for a new record, +1 for every put */
   const char* station; /**< "site/station" that wrote the value */
   int64_t at_unix_ms;  /**< when, on that station's clock */
 } kazasu_shared_record;
@@ -329,8 +329,8 @@ typedef struct kazasu_host {
    * whatever the callback returns afterwards: make it the callback's last
    * step. UNAVAILABLE: nothing was written.
    */
-  kazasu_shared_status (*shared_put)(kazasu_context* ctx, const char* key, const char* value,
-                                     int64_t expected_version, kazasu_shared_record* record);
+  kazasu_shared_status (*shared_put)(kazasu_context* ctx, const char* key, const char* value, int64_t expected_version,
+                                     kazasu_shared_record* record);
 
   /**
    * Adds an entry under `key` once per `entry_id` (a repeat with the same
@@ -342,8 +342,8 @@ typedef struct kazasu_host {
    * conflict: reported as a `{plugin}/shared_conflict` outcome and in the
    * log, never merged.
    */
-  kazasu_shared_status (*shared_append)(kazasu_context* ctx, const char* key, const char* entry_id,
-                                        const char* body, int64_t amount);
+  kazasu_shared_status (*shared_append)(kazasu_context* ctx, const char* key, const char* entry_id, const char* body,
+                                        int64_t amount);
 
   /**
    * The newest `limit` (at most 1000) entries under `key` and the sum and
@@ -352,6 +352,16 @@ typedef struct kazasu_host {
    */
   kazasu_shared_status (*shared_entries)(kazasu_context* ctx, const char* key, uint32_t limit,
                                          kazasu_shared_entries* out);
+
+  /* Appended in 1.4. */
+
+  /**
+   * 1 when this station's link to its broker is encrypted (TLS: ssl://,
+   * mqtts://, wss://), else 0. A plugin that may put personal data from its
+   * own records into an outcome (the election plugin's declaration) asks
+   * this first: on a plain link such data stays out unless the city said so.
+   */
+  int32_t (*broker_encrypted)(kazasu_context* ctx);
 } kazasu_host;
 
 /**

@@ -192,6 +192,11 @@ class Host {
     return host_->shared_append(ctx_, key.c_str(), entry_id.c_str(), body.c_str(), amount);
   }
   /** The newest `limit` entries of `key` with the sum and count of all (plugin.h: shared_entries). */
+  /** True when the broker link is encrypted (ABI 1.4); false on an older host, which cannot say. */
+  [[nodiscard]] bool broker_encrypted() const {
+    if (!offers<&kazasu_host::broker_encrypted>()) return false;
+    return host_->broker_encrypted(ctx_) != 0;
+  }
   [[nodiscard]] SharedEntries entries(const std::string& key, uint32_t limit = 20) const {
     SharedEntries out;
     if (!offers<&kazasu_host::shared_entries>()) {

@@ -30,7 +30,9 @@ TEST(RollCsv, SplitsQuotedFieldsWithDoubledQuotes) {
 }
 
 TEST(RollCsv, AcceptsABomAndCrLfAndRefusesBadUtf8) {
-  const std::string good = "\xEF\xBB\xBF" "1,山田　一,ヤマダ　ハジメ,1980-01-01,1,第1投票区,honcho,\r\n";
+  const std::string good =
+      "\xEF\xBB\xBF"
+      "1,山田　一,ヤマダ　ハジメ,1980-01-01,1,第1投票区,honcho,\r\n";
   const auto p = parse_roll(good, rules());
   ASSERT_EQ(p.rejected_total, 0u) << p.rejected[0].reason;
   ASSERT_EQ(p.voters.size(), 1u);

@@ -85,7 +85,7 @@ TEST(CheckConfig, VersionPrintsNameAndAbi) {
   std::string out;
   EXPECT_EQ(test::run({test::kazasud_path(), "--version"}, out), 0);
   EXPECT_EQ(out.rfind("kazasud ", 0), 0u);
-  EXPECT_NE(out.find("(plugin ABI 1.3)"), std::string::npos);
+  EXPECT_NE(out.find("(plugin ABI 1.4)"), std::string::npos);
 }
 
 TEST(CheckConfig, HelpPluginPrintsDeclaredSettings) {

@@ -42,11 +42,11 @@
 #include <stdlib.h>  // mkdtemp
 
 #include <algorithm>
-#include <deque>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -173,16 +173,17 @@ struct Outcome {
 
 /** What the fake host is built with. */
 struct Options {
-  std::string config_json = "{}";          // [plugins.NAME.config] as JSON; declared defaults are filled in
-  int64_t now_unix_ms = kDefaultNow;       // the clock at start
-  int32_t utc_offset_seconds = kJapan;     // the station's offset
-  std::string reader = "reader-1";         // the reader of a tap that names none
-  kazasu_plugin_entry_fn entry = nullptr;  // the plugin's entry function; null: kazasu_plugin_entry
-  std::filesystem::path data_dir;          // where the database goes; empty: a new temporary directory
-  bool echo_logs = false;                  // also print the plugin's log lines to stderr
-  bool fill_defaults = true;               // add each declared setting's default the config lacks, as kazasud does
-  std::string station = "test/station-1";  // the writer of shared records (ABI 1.3)
+  std::string config_json = "{}";              // [plugins.NAME.config] as JSON; declared defaults are filled in
+  int64_t now_unix_ms = kDefaultNow;           // the clock at start
+  int32_t utc_offset_seconds = kJapan;         // the station's offset
+  std::string reader = "reader-1";             // the reader of a tap that names none
+  kazasu_plugin_entry_fn entry = nullptr;      // the plugin's entry function; null: kazasu_plugin_entry
+  std::filesystem::path data_dir;              // where the database goes; empty: a new temporary directory
+  bool echo_logs = false;                      // also print the plugin's log lines to stderr
+  bool fill_defaults = true;                   // add each declared setting's default the config lacks, as kazasud does
+  std::string station = "test/station-1";      // the writer of shared records (ABI 1.3)
   std::shared_ptr<struct SharedStore> shared;  // give two hosts one store to test two stations; null: a new one
+  bool broker_encrypted = false;               // what host->broker_encrypted answers (ABI 1.4)
 };
 
 /**
@@ -206,7 +207,7 @@ struct SharedStore {
     std::string station;
     int64_t at_unix_ms = 0;
   };
-  std::map<std::string, Record> records;             // "plugin\0key"
+  std::map<std::string, Record> records;              // "plugin\0key"
   std::map<std::string, std::vector<Entry>> entries;  // "plugin\0key", oldest first
   bool available = true;
   uint64_t conflicts = 0;
@@ -580,12 +581,11 @@ class FakeHost {
     table_.shared_entries = [](kazasu_context* c, const char* key, uint32_t limit, kazasu_shared_entries* out) {
       return self(c).shared_entries(key, limit, out);
     };
+    table_.broker_encrypted = [](kazasu_context* c) -> int32_t { return self(c).opt_.broker_encrypted ? 1 : 0; };
   }
 
   // ---- shared state, with the host's rules (plugin.h, ABI 1.3) ----
-  static bool shared_key_ok(const char* key) {
-    return key != nullptr && key[0] != '\0' && std::strlen(key) <= 256;
-  }
+  static bool shared_key_ok(const char* key) { return key != nullptr && key[0] != '\0' && std::strlen(key) <= 256; }
 
   void fill(kazasu_shared_record* out, const SharedStore::Record& r) {
     if (out == nullptr || out->struct_size < sizeof(kazasu_shared_record)) return;
