@@ -81,7 +81,7 @@ void ElectionPlugin::on_tap(const kazasu::Tap& tap) {
 std::optional<std::pair<Voter, std::string>> ElectionPlugin::find_voter(const kazasu::Tap& tap,
                                                                         const Election& e) const {
   if (config_.by_token && tap.identified()) {
-    if (const auto number = store_.voter_of(e.id, std::string(tap.token))) {
+    if (const auto number = linked_voter(e.id, std::string(tap.token))) {
       // A link to a number the current roll lacks is still this voter: refused as not_on_roll.
       Voter v = store_.voter(e.id, *number).value_or(Voter{});
       v.voter_number = *number;
@@ -177,13 +177,16 @@ void ElectionPlugin::link_tap(const kazasu::Tap& tap, const Arm& arm, const std:
     return;
   }
   const int64_t now = tap.detected_unix_ms > 0 ? tap.detected_unix_ms : host().now_unix_ms();
+  const std::string token(tap.token);
+  const auto owner = linked_voter(arm.election, token);
   bool replaced = false;
-  if (!store_.link(arm.election, arm.voter_number, std::string(tap.token), now, replaced)) {
+  if ((owner && *owner != arm.voter_number) || !store_.link(arm.election, arm.voter_number, token, now, replaced)) {
     refuse("already_linked",
            "This card is linked to another voter of this election; check the voter's identity with the roll.",
            "このカードは別の選挙人に連携済みです。名簿で本人確認してください。");
     return;
   }
+  replaced = share_link(arm.election, arm.voter_number, token, std::string(tap.id)) || replaced;
   store_.count(arm.election, day, "links");
   publish("linked", json{{"election", arm.election},
                          {"voter_number", arm.voter_number},
@@ -191,6 +194,40 @@ void ElectionPlugin::link_tap(const kazasu::Tap& tap, const Arm& arm, const std:
                          {"assurance", tap.assurance},
                          {"card_kind", tap.card_kind}}
                         .dump());
+}
+
+// Links travel as entries on the shared engine, newest first wins: a card
+// linked at city hall's counter is known at every polling station, and the
+// entries are local first, so a link made while the engine is away arrives
+// when it is back. "" is an unlink (the voter's card was replaced).
+std::optional<std::string> ElectionPlugin::linked_voter(const std::string& election, const std::string& token) const {
+  const kazasu::SharedEntries r = host().entries("link:" + election + ":" + token, 1);
+  if (r.status != KAZASU_SHARED_OK) return store_.voter_of(election, token);  // the engine is away: this station's own
+  const json list = json::parse(r.entries_json, nullptr, false);
+  if (!list.is_array() || list.empty() || !list[0].is_object()) return std::nullopt;
+  const std::string number = list[0].value("body", std::string());
+  if (number.empty()) return std::nullopt;
+  return number;
+}
+
+bool ElectionPlugin::share_link(const std::string& election, const std::string& voter_number, const std::string& token,
+                                const std::string& event_id) {
+  std::optional<std::string> previous;
+  const kazasu::SharedEntries r = host().entries("linked:" + election + ":" + voter_number, 1);
+  if (r.status == KAZASU_SHARED_OK) {
+    const json list = json::parse(r.entries_json, nullptr, false);
+    if (list.is_array() && !list.empty() && list[0].is_object()) previous = list[0].value("body", std::string());
+  }
+  const std::string id = config_.polling_station + ":" + event_id;
+  auto append = [&](const std::string& key, const std::string& body) {
+    const kazasu_shared_status st = host().append(key, id, body, 0);
+    if (st != KAZASU_SHARED_OK) throw std::runtime_error("shared append refused status=" + std::to_string(st));
+  };
+  const bool replaced = previous && !previous->empty() && *previous != token;
+  if (replaced) append("link:" + election + ":" + *previous, "");
+  append("link:" + election + ":" + token, voter_number);
+  append("linked:" + election + ":" + voter_number, token);
+  return replaced;
 }
 
 void ElectionPlugin::unknown_tap(const kazasu::Tap& tap, const std::string& election, const std::string& day) {

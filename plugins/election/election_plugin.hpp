@@ -47,6 +47,11 @@ class ElectionPlugin : public kazasu::Plugin {
   void voter_tap(const kazasu::Tap& tap, const Election& e, DayKind kind, const Voter& v, const std::string& method,
                  const std::string& day, int64_t at);
   void unknown_tap(const kazasu::Tap& tap, const std::string& election, const std::string& day);
+  /** The voter `token` is linked to in `election`: the city's links, or this station's when the engine is away. */
+  [[nodiscard]] std::optional<std::string> linked_voter(const std::string& election, const std::string& token) const;
+  /** Publishes a link to every station (and unlinks the voter's previous card); true when one was replaced. */
+  bool share_link(const std::string& election, const std::string& voter_number, const std::string& token,
+                  const std::string& event_id);
 
   // Receiving a voter (reception.cpp): every way in ends here.
   struct Refusal {

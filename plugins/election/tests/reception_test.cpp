@@ -289,3 +289,35 @@ TEST(ElectionTogether, TwoElectionsHeldTogetherEachGetTheirOwnReception) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace kazasu::election_test;
+
+TEST(ElectionLinks, ACardLinkedAtCityHallIsKnownAtEveryStationAndAReplacedCardNowhere) {
+  auto shared = std::make_shared<SharedStore>();
+  FakeHost office = station("honcho", shared);
+  FakeHost sakae = station("sakae", shared);
+  ready(office);
+  ready(sakae);
+  link(office, "1001", "old-card");
+  ASSERT_EQ(sakae.tap(Card::jpki("old-card"), "reception-1"), KAZASU_OK);
+  EXPECT_EQ(sakae.last("match")["voter_number"], "1001");  // never linked at sakae itself
+
+  // The voter's renewed card replaces the old one city-wide.
+  ASSERT_EQ(office.command("link", {{"election", "city-2027"}, {"voter_number", "1001"}})["ok"], true);
+  ASSERT_EQ(office.tap(Card::jpki("new-card", "possession"), "counter-1"), KAZASU_OK);
+  EXPECT_EQ(office.last("linked")["replaced"], true);
+  sakae.clear();
+  ASSERT_EQ(sakae.tap(Card::jpki("old-card"), "reception-1"), KAZASU_OK);
+  EXPECT_EQ(sakae.last("unknown_card")["reason"], "not_linked");
+  ASSERT_EQ(sakae.tap(Card::jpki("new-card"), "reception-1"), KAZASU_OK);
+  EXPECT_EQ(sakae.last("match")["voter_number"], "1001");
+
+  // A card linked to one voter cannot be linked to another at another station.
+  ASSERT_EQ(sakae.command("link", {{"election", "city-2027"}, {"voter_number", "1003"}})["ok"], true);
+  ASSERT_EQ(sakae.tap(Card::jpki("new-card", "possession"), "counter-1"), KAZASU_OK);
+  EXPECT_EQ(sakae.last("link_refused")["reason"], "already_linked");
+}
+
+}  // namespace
