@@ -1,8 +1,12 @@
 // Commands from the personnel PC: enroll (arm a reader, or link a known
-// token), unenroll, disaster on/off, correct, export. Every refusal carries a
+// token), unenroll, disaster on/off, correct, export, overtime_claim and
+// overtime_report. Every refusal carries a
 // machine-readable code and a sentence for staff.
+#include <cmath>
 #include <initializer_list>
 #include <kazasu/command_fields.hpp>
+#include <map>
+#include <utility>
 
 #include "attendance_plugin.hpp"
 #include "csv_export.hpp"
@@ -30,6 +34,59 @@ bool valid_token(const std::string& t) {
   return t.size() == 64 && t.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
+// {"start": "HH:MM", "end": "HH:MM", "break"?: minutes, "days_off"?: ["sat", "sun"]}.
+Pattern pattern_field(const json& p) {
+  const auto bad = [](const std::string& why) -> CommandError { return CommandError("invalid_pattern", why); };
+  if (!p.is_object()) throw bad("\"pattern\" must be an object with \"start\" and \"end\"");
+  for (const auto& [key, value] : p.items()) {
+    if (key != "start" && key != "end" && key != "break" && key != "days_off") {
+      throw bad("\"pattern\" takes start, end, break and days_off only");
+    }
+  }
+  if (!p.contains("start") || !p.contains("end") || !p["start"].is_string() || !p["end"].is_string()) {
+    throw bad("\"pattern\" needs \"start\" and \"end\" written HH:MM");
+  }
+  std::optional<int> break_min;
+  if (p.contains("break")) {
+    if (!p["break"].is_number_integer() || p["break"].get<int64_t>() < 0 || p["break"].get<int64_t>() > 24 * 60) {
+      throw bad("\"break\" must be whole minutes");
+    }
+    break_min = p["break"].get<int>();
+  }
+  std::optional<unsigned> days_off;
+  if (p.contains("days_off")) {
+    const json& list = p["days_off"];
+    if (!list.is_array() || list.size() > 7) throw bad("\"days_off\" must be a list of weekdays (sun to sat)");
+    unsigned bits = 0;
+    for (const auto& d : list) {
+      const auto wd = d.is_string() && d.get_ref<const std::string&>().size() == 3 ? parse_weekday(d.get<std::string>())
+                                                                                   : std::nullopt;
+      if (!wd || ((bits >> *wd) & 1U) != 0) {
+        throw bad("\"days_off\" must list distinct weekdays written sun, mon, tue, wed, thu, fri or sat");
+      }
+      bits |= 1U << *wd;
+    }
+    days_off = bits;
+  }
+  const auto pattern = make_pattern(p["start"].get<std::string>(), p["end"].get<std::string>(), break_min, days_off);
+  if (!pattern) {
+    throw bad("\"pattern\" needs end after start on the same day, a break shorter than that, and a working day");
+  }
+  return *pattern;
+}
+
+// A disaster's name as the desk gives it: shown on screens, so printable and short.
+std::string disaster_name(const json& request) {
+  std::string name = *kazasu::fields::string(request, "name", true, false);
+  if (name.empty() || name.size() > 200) throw CommandError("invalid_name", "\"name\" must be 1 to 200 bytes");
+  for (const char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      throw CommandError("invalid_name", "\"name\" must not contain control characters");
+    }
+  }
+  return name;
+}
+
 }  // namespace
 
 std::string AttendancePlugin::on_command(const kazasu::Command& command) {
@@ -47,6 +104,10 @@ std::string AttendancePlugin::on_command(const kazasu::Command& command) {
     result = correct_command(request);
   } else if (command.name == "export") {
     result = export_command(request);
+  } else if (command.name == "overtime_claim") {
+    result = overtime_claim_command(request);
+  } else if (command.name == "overtime_report") {
+    result = overtime_report_command(request);
   } else {
     return Plugin::on_command(command);
   }
@@ -72,18 +133,7 @@ std::string AttendancePlugin::enroll_command(const json& request) {
     if (!request["approver"].is_boolean()) throw CommandError("invalid_field", "\"approver\" must be true or false");
     staff.approver = request["approver"].get<bool>();
   }
-  if (request.contains("pattern")) {
-    const json& p = request["pattern"];
-    const auto pattern =
-        p.is_object() && p.contains("start") && p.contains("end") && p["start"].is_string() && p["end"].is_string()
-            ? make_pattern(p["start"].get<std::string>(), p["end"].get<std::string>())
-            : std::nullopt;
-    if (!pattern) {
-      throw CommandError("invalid_pattern",
-                         "\"pattern\" must be {\"start\": \"HH:MM\", \"end\": \"HH:MM\"}, end after start");
-    }
-    staff.pattern = *pattern;
-  }
+  if (request.contains("pattern")) staff.pattern = pattern_field(request["pattern"]);
   const int64_t now = host().now_unix_ms();
   if (auto token = kazasu::fields::string(request, "token", false, false)) {
     if (!valid_token(*token))
@@ -92,10 +142,12 @@ std::string AttendancePlugin::enroll_command(const json& request) {
       throw CommandError("already_enrolled", "this card is enrolled to staff " + owner->staff + "; unenroll first");
     }
     const bool replaced = store_.find_staff(staff.staff).has_value();
-    store_.enroll(staff, *token, now);
+    const int64_t today = station_day_number(now, offset());
+    store_.enroll(staff, *token, now, today);
     publish("enrolled", json{{"staff", staff.staff},
                              {"section", staff.section},
                              {"section_type", to_string(staff.section_type)},
+                             {"effective_from", format_day(today)},
                              {"approver", staff.approver},
                              {"replaced", replaced},
                              {"token", *token}}
@@ -124,20 +176,40 @@ std::string AttendancePlugin::unenroll_command(const json& request) {
 }
 
 std::string AttendancePlugin::disaster_command(const json& request) {
-  kazasu::fields::only(request, {"on"});
+  kazasu::fields::only(request, {"on", "name"});
   if (!request.contains("on") || !request["on"].is_boolean()) {
     throw CommandError("missing_field", "the command needs \"on\": true or false");
   }
   const bool on = request["on"].get<bool>();
-  store_.set_disaster(on);
+  const std::optional<std::string> name =
+      request.contains("name") ? std::optional<std::string>(disaster_name(request)) : std::nullopt;
+  const int64_t now = host().now_unix_ms();
+  const auto current = store_.current_disaster();
+  if (on && current) {
+    // Declared again: the start stays (the roll-call counts from it); a new name is taken.
+    if (name) store_.rename_disaster(*name);
+  } else if (on) {
+    // A desk that sends only "on" still gets a named disaster to show.
+    store_.declare_disaster(name.value_or("disaster of " + station_day(now, offset())), now);
+  } else if (current) {
+    store_.end_disaster(now);
+  }
   // Whoever is in when a disaster is declared is on disaster duty until they
   // tap out; ending the disaster does not close their shifts by rule.
   if (on) store_.mark_open_shifts_disaster();
-  const int64_t now = host().now_unix_ms();
-  log(KAZASU_LOG_NOTICE, std::string("disaster mode ") + (on ? "declared" : "ended"));
+  if (on != current.has_value()) log(KAZASU_LOG_NOTICE, std::string("disaster mode ") + (on ? "declared" : "ended"));
   raise_duty_alerts(now);
   publish_roster(now);
-  return json{{"disaster", on}, {"in", store_.open_shifts().size()}}.dump();
+  // The last roll-call stays retained with active false: who reported, and
+  // how long they were on duty, is what the after-action review needs.
+  if (!on && current) publish_rollcall(now);
+  json reply{{"disaster", on}, {"in", store_.open_shifts().size()}};
+  if (const auto d = store_.last_disaster(); d && (on || current)) {
+    reply["name"] = d->name;
+    reply["since"] = station_rfc3339(d->since_ms, offset());
+    if (d->ended_ms) reply["ended"] = station_rfc3339(*d->ended_ms, offset());
+  }
+  return reply.dump();
 }
 
 std::string AttendancePlugin::correct_command(const json& request) {
@@ -169,19 +241,20 @@ std::string AttendancePlugin::correct_command(const json& request) {
                host().now_unix_ms()};
   if (*out_min <= *in_min) c.out_ms += kMsPerDay;  // a night shift ends the next day
   c.id = store_.add_correction(c);
-  const WorkTotals work = totals_of(*staff, c.in_ms, c.out_ms);
+  const WorkTotals work = totals_of(staff_no, c.in_ms, c.out_ms);
   const json fields{{"staff", staff_no},
                     {"date", format_day(*day)},
                     {"in", station_rfc3339(c.in_ms, offset())},
                     {"out", station_rfc3339(c.out_ms, offset())},
-                    {"worked_h", hours_text(c.out_ms - c.in_ms)},
+                    {"worked_h", hours_text(work.worked_ms)},
+                    {"break_h", hours_text(work.break_ms)},
                     {"overtime_h", hours_text(work.overtime_ms)},
                     {"holiday_h", hours_text(work.holiday_ms)},
                     {"reason", reason},
                     {"approver", approver},
                     {"correction", c.id}};
   publish("corrected", fields.dump());
-  check_limits(*staff, c.in_ms, c.out_ms);
+  check_limits(staff_no, c.in_ms, c.out_ms);
   return fields.dump();
 }
 
@@ -194,9 +267,107 @@ std::string AttendancePlugin::export_command(const json& request) {
   const auto rows = apply_corrections(
       store_.shifts("", station_midnight_ms(from_day, offset()), station_midnight_ms(to_day, offset())),
       store_.corrections("", from_day, to_day), offset());
+  // Each day under the pattern in force that day, so a later change leaves
+  // the export of a past month as it was.
+  std::map<std::string, TermsHistory> histories;
   const std::string csv = export_csv(
-      rows, [this](const std::string& s) { return staff_or_default(s).pattern; }, offset(), config_.calendar);
+      rows,
+      [this, &histories](const std::string& s, int64_t day) {
+        auto it = histories.find(s);
+        if (it == histories.end()) it = histories.emplace(s, store_.history(s)).first;
+        return it->second.pattern_at(day);
+      },
+      offset(), config_.calendar);
   return json{{"month", month}, {"rows", rows.size()}, {"csv", csv}}.dump();
+}
+
+std::string AttendancePlugin::overtime_claim_command(const json& request) {
+  kazasu::fields::only(request, {"staff", "date", "hours", "kind"});
+  const std::string staff = staff_field(request, "staff");
+  const auto day = parse_day(*kazasu::fields::string(request, "date", true, false));
+  if (!day) throw CommandError("invalid_date", "\"date\" must be a calendar date written YYYY-MM-DD");
+  const std::string kind = *kazasu::fields::string(request, "kind", true, false);
+  if (kind != "ordered" && kind != "claimed") {
+    throw CommandError("invalid_kind", "\"kind\" must be \"ordered\" or \"claimed\"");
+  }
+  if (!request.contains("hours")) throw CommandError("missing_field", "the command needs \"hours\"");
+  const json& h = request["hours"];
+  if (!h.is_number() || !(h.get<double>() >= 0 && h.get<double>() <= 24)) {
+    throw CommandError("invalid_hours", "\"hours\" must be a number of hours from 0 to 24");
+  }
+  // A staff number this station has never enrolled is a typing error more
+  // often than not; one unenrolled since keeps its history and its claims.
+  if (!store_.find_staff(staff) && store_.history(staff).empty()) {
+    throw CommandError("not_enrolled", "no staff member was ever enrolled with this number");
+  }
+  const int64_t minutes = std::llround(h.get<double>() * 60);
+  const auto before = store_.put_claim(OvertimeClaim{staff, *day, kind, minutes}, host().now_unix_ms());
+  return json{{"staff", staff},
+              {"date", format_day(*day)},
+              {"kind", kind},
+              {"hours", hours_text(minutes * kMsPerMinute)},
+              {"replaced", before.has_value() && *before != minutes},
+              {"unchanged", before.has_value() && *before == minutes}}
+      .dump();
+}
+
+std::string AttendancePlugin::overtime_report_command(const json& request) {
+  kazasu::fields::only(request, {"month"});
+  const std::string month = *kazasu::fields::string(request, "month", true, false);
+  if (!valid_month(month)) throw CommandError("invalid_month", "\"month\" must be written YYYY-MM");
+  const int64_t from_day = *parse_day(month + "-01");
+  const int64_t to_day = *parse_day(add_months(month, 1) + "-01");
+  // Presence per staff member and station day, from the taps with
+  // corrections applied; a night shift begun the evening before the month
+  // counts its part in the month.
+  const auto rows = apply_corrections(
+      store_.shifts("", station_midnight_ms(from_day - 1, offset()), station_midnight_ms(to_day, offset())),
+      store_.corrections("", from_day - 1, to_day), offset());
+  struct Day {
+    int64_t overtime_ms = 0;
+    int64_t holiday_ms = 0;
+    int64_t claimed_ms = 0;
+    int64_t ordered_ms = 0;
+  };
+  std::map<std::pair<std::string, int64_t>, Day> days;
+  std::map<std::string, TermsHistory> histories;
+  for (const auto& r : rows) {
+    if (!r.out_ms) continue;
+    auto it = histories.find(r.staff);
+    if (it == histories.end()) it = histories.emplace(r.staff, store_.history(r.staff)).first;
+    const TermsHistory& h = it->second;
+    for (const auto& p : split_shift(
+             r.in_ms, *r.out_ms, [&h](int64_t d) { return h.pattern_at(d); }, offset(), config_.calendar)) {
+      if (p.day < from_day || p.day >= to_day || p.overtime_ms + p.holiday_ms == 0) continue;
+      Day& d = days[{r.staff, p.day}];
+      d.overtime_ms += p.overtime_ms;
+      d.holiday_ms += p.holiday_ms;
+    }
+  }
+  for (const auto& c : store_.claims(from_day, to_day)) {
+    Day& d = days[{c.staff, c.day}];
+    (c.kind == "ordered" ? d.ordered_ms : d.claimed_ms) = c.minutes * kMsPerMinute;
+  }
+  auto list = json::array();
+  int flagged = 0;
+  for (const auto& [key, d] : days) {
+    const int64_t presence = d.overtime_ms + d.holiday_ms;
+    const int64_t difference = presence - d.claimed_ms;
+    const bool flag = difference > config_.unpaid_tolerance_ms;
+    flagged += flag ? 1 : 0;
+    list.push_back(json{{"staff", key.first},
+                        {"date", format_day(key.second)},
+                        {"presence_h", hours_text(presence)},
+                        {"overtime_h", hours_text(d.overtime_ms)},
+                        {"holiday_h", hours_text(d.holiday_ms)},
+                        {"claimed_h", hours_text(d.claimed_ms)},
+                        {"ordered_h", hours_text(d.ordered_ms)},
+                        {"difference_h", signed_hours_text(difference)},
+                        {"flagged", flag}});
+  }
+  return json{
+      {"month", month}, {"tolerance_h", hours_text(config_.unpaid_tolerance_ms)}, {"rows", list}, {"flagged", flagged}}
+      .dump();
 }
 
 }  // namespace kazasu::attendance

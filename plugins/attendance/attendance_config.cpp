@@ -63,6 +63,10 @@ AttendanceConfig parse_config(const std::string& json_text) {
   c.auto_close_after_h = int_or(j, "auto_close_after_h", 16);
   c.rest_hours = int_or(j, "rest_hours", 11);
   c.duty_limit_h = int_or(j, "duty_limit_h", 24);
+  c.doctor_interview_h = int_or(j, "doctor_interview_h", 100);
+  c.unpaid_tolerance_ms = int64_t{int_or(j, "unpaid_tolerance_min", 30)} * 60'000;
+  c.share_shifts = bool_or(j, "share_shifts", true);
+  c.shared_sync_ms = int64_t{int_or(j, "shared_sync_s", 300)} * 1000;
   Limits& l = c.limits;
   l.ordinary_month_h = int_or(j, "ordinary_month_limit_h", l.ordinary_month_h);
   l.ordinary_year_h = int_or(j, "ordinary_year_limit_h", l.ordinary_year_h);

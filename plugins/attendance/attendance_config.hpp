@@ -56,6 +56,19 @@ inline constexpr kazasu_setting kAttendanceSettings[] = {
      "Days off every year by the city's ordinance besides the national holidays, as \"MM-DD\" (the year-end and "
      "new-year days, 地方自治法 Art. 4-2); work on one is holiday work unless it falls on a Saturday or Sunday.",
      0, 0},
+    {"doctor_interview_h", KAZASU_SETTING_INTEGER, "100",
+     "A month whose overtime plus holiday work is over this flags the staff member for the doctor's interview in "
+     "the disaster roll-call.",
+     1, 744},
+    {"unpaid_tolerance_min", KAZASU_SETTING_INTEGER, "30",
+     "The overtime report flags a day whose overtime by the taps exceeds the overtime claimed by more than this.", 0,
+     1440},
+    {"share_shifts", KAZASU_SETTING_BOOLEAN, "true",
+     "Record open shifts in the shared state, so that a shift begun at one station can end at another.", 0, 0},
+    {"shared_sync_s", KAZASU_SETTING_INTEGER, "300",
+     "How often a station checks the shared state for its open shifts ended at another station (0: only on taps "
+     "and when closing by rule).",
+     0, 86400},
     {"extra_holidays", KAZASU_SETTING_STRING_LIST, "[]",
      "Further single days off the city declares, as \"YYYY-MM-DD\"; work on one is holiday work unless it falls on "
      "a Saturday or Sunday.",
@@ -70,6 +83,10 @@ struct AttendanceConfig {
   int auto_close_after_h = 16;
   int rest_hours = 11;
   int duty_limit_h = 24;
+  int doctor_interview_h = 100;
+  int64_t unpaid_tolerance_ms = 30 * 60'000;
+  bool share_shifts = true;
+  int64_t shared_sync_ms = 300'000;
   Limits limits;
   HolidayCalendar calendar;
 };

@@ -20,17 +20,18 @@ std::string cell(const std::string& v) {
 
 }  // namespace
 
-std::string export_csv(const std::vector<Effective>& rows, const std::function<Pattern(const std::string&)>& pattern_of,
-                       int32_t off, const HolidayCalendar& calendar) {
-  std::string out = "staff,date,in,out,worked,overtime,holiday\r\n";
+std::string export_csv(const std::vector<Effective>& rows, const StaffPatternOf& pattern_of, int32_t off,
+                       const HolidayCalendar& calendar) {
+  std::string out = "staff,date,in,out,worked,overtime,holiday,break\r\n";
   for (const auto& r : rows) {
     out += cell(r.staff) + "," + format_day(r.day) + "," + station_minute(r.in_ms, off) + ",";
     if (r.out_ms) {
-      const WorkTotals w = shift_totals(r.in_ms, *r.out_ms, pattern_of(r.staff), off, calendar);
+      const WorkTotals w = shift_totals(
+          r.in_ms, *r.out_ms, [&](int64_t day) { return pattern_of(r.staff, day); }, off, calendar);
       out += station_minute(*r.out_ms, off) + "," + hours_text(w.worked_ms) + "," + hours_text(w.overtime_ms) + "," +
-             hours_text(w.holiday_ms);
+             hours_text(w.holiday_ms) + "," + hours_text(w.break_ms);
     } else {
-      out += ",,,";
+      out += ",,,,";
     }
     out += "\r\n";
   }

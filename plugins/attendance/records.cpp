@@ -1,10 +1,19 @@
 #include "records.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <utility>
 
 namespace kazasu::attendance {
+
+Terms TermsHistory::at(int64_t day) const {
+  if (by_day_.empty()) return Terms{};
+  // The last entry starting on or before `day`; before the first, the first.
+  auto it = std::upper_bound(by_day_.begin(), by_day_.end(), day,
+                             [](int64_t d, const std::pair<int64_t, Terms>& e) { return d < e.first; });
+  return it == by_day_.begin() ? it->second : std::prev(it)->second;
+}
 
 std::vector<Effective> apply_corrections(const std::vector<Shift>& shifts, const std::vector<Correction>& corrections,
                                          int32_t off) {

@@ -60,11 +60,39 @@ std::string format_hhmm(int minutes) {
   return out;
 }
 
-std::optional<Pattern> make_pattern(const std::string& start, const std::string& end) {
+int statutory_break_min(int span_min) {
+  if (span_min > 8 * 60) return 60;
+  if (span_min > 6 * 60) return 45;
+  return 0;
+}
+
+namespace {
+constexpr const char* kWeekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+}  // namespace
+
+std::optional<int> parse_weekday(const std::string& s) {
+  for (int i = 0; i < 7; ++i) {
+    if (s == kWeekdays[i]) return i;
+  }
+  return std::nullopt;
+}
+
+const char* weekday_name(int weekday) {
+  return kWeekdays[((weekday % 7) + 7) % 7];
+}
+
+std::optional<Pattern> make_pattern(const std::string& start, const std::string& end, std::optional<int> break_min,
+                                    std::optional<unsigned> days_off) {
   const auto s = parse_hhmm(start);
   const auto e = parse_hhmm(end);
   if (!s || !e || *e <= *s) return std::nullopt;
-  return Pattern{*s, *e};
+  const int span = *e - *s;
+  const int brk = break_min.value_or(statutory_break_min(span));
+  if (brk < 0 || brk >= span) return std::nullopt;
+  const unsigned off = days_off.value_or(kSaturdayAndSunday);
+  // A pattern without a working day would make every day overtime.
+  if (off >= (1U << 7) - 1) return std::nullopt;
+  return Pattern{*s, *e, brk, off};
 }
 
 int weekday(int64_t day) {
@@ -102,19 +130,19 @@ std::vector<std::string> fiscal_year_months(int fy) {
   return out;
 }
 
-std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t off,
+std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const PatternOf& pattern_of, int32_t off,
                                   const HolidayCalendar& calendar) {
   std::vector<DayPiece> pieces;
   for (int64_t t = in_ms; t < out_ms;) {
     const int64_t day = station_day_number(t, off);
     const int64_t midnight = station_midnight_ms(day, off);
     const int64_t end = std::min(out_ms, midnight + kMsPerDay);
-    DayPiece p{day, end - t, end - t, 0};
-    // On a Saturday or Sunday everything stays overtime, holiday or not: a
+    const Pattern pattern = pattern_of(day);
+    DayPiece p{day, end - t, end - t, 0, 0};
+    // On a weekly day off everything stays overtime, holiday or not: a
     // holiday on a weekly day off excuses no regular hours, so working it is
     // weekend work like any other (超過勤務, not 休日勤務).
-    const int wd = weekday(day);
-    const bool weekly_day_off = wd == 0 || wd == 6;
+    const bool weekly_day_off = pattern.day_off(weekday(day));
     if (!weekly_day_off && calendar.is_holiday(day)) {
       p.holiday_ms = p.overtime_ms;
       p.overtime_ms = 0;
@@ -126,18 +154,53 @@ std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const Pattern& 
     pieces.push_back(p);
     t = end;
   }
+  // The break: once per shift, when it is long enough to need one. Taken
+  // from the regular hours first, where the pattern places it, so that it
+  // never shortens overtime a shift with enough regular hours worked; a
+  // shift with too few (a weekend or night shift) has it from its first
+  // hours outside them.
+  if (out_ms - in_ms <= kBreakAfterMs || pieces.empty()) return pieces;
+  int64_t left = std::min<int64_t>(pattern_of(pieces.front().day).break_min * kMsPerMinute, out_ms - in_ms);
+  auto take = [&left](DayPiece& p, int64_t& from) {
+    const int64_t n = std::min(left, from);
+    from -= n;
+    p.worked_ms -= n;
+    p.break_ms += n;
+    left -= n;
+  };
+  for (auto& p : pieces) {
+    int64_t regular = p.worked_ms - p.overtime_ms - p.holiday_ms;
+    take(p, regular);
+  }
+  for (auto& p : pieces) {
+    take(p, p.overtime_ms);
+    take(p, p.holiday_ms);
+  }
   return pieces;
+}
+
+std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t off,
+                                  const HolidayCalendar& calendar) {
+  return split_shift(
+      in_ms, out_ms, [&pattern](int64_t) { return pattern; }, off, calendar);
+}
+
+WorkTotals shift_totals(int64_t in_ms, int64_t out_ms, const PatternOf& pattern_of, int32_t off,
+                        const HolidayCalendar& calendar) {
+  WorkTotals sum;
+  for (const auto& p : split_shift(in_ms, out_ms, pattern_of, off, calendar)) {
+    sum.worked_ms += p.worked_ms;
+    sum.overtime_ms += p.overtime_ms;
+    sum.holiday_ms += p.holiday_ms;
+    sum.break_ms += p.break_ms;
+  }
+  return sum;
 }
 
 WorkTotals shift_totals(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t off,
                         const HolidayCalendar& calendar) {
-  WorkTotals sum;
-  for (const auto& p : split_shift(in_ms, out_ms, pattern, off, calendar)) {
-    sum.worked_ms += p.worked_ms;
-    sum.overtime_ms += p.overtime_ms;
-    sum.holiday_ms += p.holiday_ms;
-  }
-  return sum;
+  return shift_totals(
+      in_ms, out_ms, [&pattern](int64_t) { return pattern; }, off, calendar);
 }
 
 std::vector<Check> evaluate_limits(SectionType type, const std::map<std::string, int64_t>& by_month,
@@ -224,6 +287,14 @@ std::string hours_text(int64_t ms) {
   char out[32];
   std::snprintf(out, sizeof out, "%lld.%02lld", static_cast<long long>(hundredths / 100),
                 static_cast<long long>(hundredths % 100));
+  return out;
+}
+
+std::string signed_hours_text(int64_t ms) {
+  if (ms >= 0) return hours_text(ms);
+  // Built in place: GCC 12 misreads `"-" + std::string` as an overlapping copy (-Wrestrict).
+  std::string out(1, '-');
+  out += hours_text(-ms);
   return out;
 }
 

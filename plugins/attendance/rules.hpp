@@ -8,6 +8,7 @@
 #include <kazasu/station_time.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,11 +32,36 @@ using kazasu::station_day_number;
 using kazasu::station_midnight_ms;
 using kazasu::station_rfc3339;
 
-/** Regular working hours of a day, in minutes after station midnight. */
+/** Weekday bits of Pattern::days_off: bit 0 is Sunday, bit 6 Saturday (as weekday()). */
+constexpr unsigned kSaturdayAndSunday = (1U << 0) | (1U << 6);
+
+/**
+ * A work pattern: regular hours of a working day (minutes after station
+ * midnight), the break taken in them, and the weekly days off (週休日).
+ */
 struct Pattern {
   int start_min = 8 * 60 + 30;  // 08:30-17:15: the usual municipal pattern
   int end_min = 17 * 60 + 15;
+  int break_min = 60;                      // 08:30-17:15 less 60 min: the usual 7 h 45 min of work
+  unsigned days_off = kSaturdayAndSunday;  // a rota (fire station, weekend library) sets its own
+  [[nodiscard]] bool day_off(int weekday) const { return ((days_off >> weekday) & 1U) != 0; }
+  bool operator==(const Pattern&) const = default;
 };
+
+/**
+ * The break a pattern gets when none is given: the Labour Standards Act
+ * Art. 34 (at least 45 min over 6 h of work, 60 min over 8 h), read on the
+ * pattern's span, so 08:30-17:15 has 60 min and 7 h 45 min of work.
+ */
+int statutory_break_min(int span_min);
+
+/** A shift longer than this (clock-in to clock-out) has the pattern's break deducted. */
+constexpr int64_t kBreakAfterMs = 6 * 60 * 60'000;
+
+/** "sun".."sat" to 0..6. */
+std::optional<int> parse_weekday(const std::string& s);
+/** 0..6 to "sun".."sat". */
+const char* weekday_name(int weekday);
 
 enum class SectionType { ordinary, external };
 
@@ -45,8 +71,14 @@ const char* to_string(SectionType t);
 /** "HH:MM" (00:00-23:59) to minutes after midnight. */
 std::optional<int> parse_hhmm(const std::string& s);
 std::string format_hhmm(int minutes);
-/** A pattern whose end is after its start on the same day. */
-std::optional<Pattern> make_pattern(const std::string& start, const std::string& end);
+/**
+ * A pattern whose end is after its start on the same day, with a break
+ * shorter than the span (default: statutory_break_min) and the weekly days
+ * off (default Saturday and Sunday; at least one working day is left).
+ */
+std::optional<Pattern> make_pattern(const std::string& start, const std::string& end,
+                                    std::optional<int> break_min = std::nullopt,
+                                    std::optional<unsigned> days_off = std::nullopt);
 
 /** Day of the week of a day number: 0 is Sunday, 6 is Saturday. */
 int weekday(int64_t day);
@@ -67,26 +99,39 @@ std::vector<std::string> fiscal_year_months(int fy);
 /** The part of a shift that falls on one station day. */
 struct DayPiece {
   int64_t day = 0;
-  int64_t worked_ms = 0;
+  int64_t worked_ms = 0;  // less the part of the break deducted from this day
   int64_t overtime_ms = 0;
   int64_t holiday_ms = 0;  // 休日勤務: never also counted as overtime
+  int64_t break_ms = 0;    // the part of the shift's break deducted from this day
 };
 
+/** The pattern in force on a station day (patterns are effective-dated). */
+using PatternOf = std::function<Pattern(int64_t day)>;
+
 /**
- * Splits a shift at station midnights. On a Saturday or Sunday (the weekly
- * days off, 週休日) all work is overtime; on another day that `calendar`
+ * Splits a shift at station midnights, each day under the pattern in force
+ * that day. On one of the pattern's weekly days off (週休日; Saturday and
+ * Sunday by default) all work is overtime; on another day that `calendar`
  * has as a holiday all work is holiday work; on any other day overtime is
- * the work outside the pattern's hours.
+ * the work outside the pattern's hours. A shift longer than kBreakAfterMs
+ * has the break of the pattern in force on its first day deducted once:
+ * first from its regular hours (where the pattern places the break), then,
+ * when they cannot hold it, from its first hours of overtime or holiday work.
  */
+std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const PatternOf& pattern_of,
+                                  int32_t utc_offset_seconds, const HolidayCalendar& calendar);
 std::vector<DayPiece> split_shift(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t utc_offset_seconds,
                                   const HolidayCalendar& calendar);
 
 /** A shift's pieces added up. */
 struct WorkTotals {
-  int64_t worked_ms = 0;
+  int64_t worked_ms = 0;  // clock-in to clock-out less the break
   int64_t overtime_ms = 0;
   int64_t holiday_ms = 0;
+  int64_t break_ms = 0;
 };
+WorkTotals shift_totals(int64_t in_ms, int64_t out_ms, const PatternOf& pattern_of, int32_t utc_offset_seconds,
+                        const HolidayCalendar& calendar);
 WorkTotals shift_totals(int64_t in_ms, int64_t out_ms, const Pattern& pattern, int32_t utc_offset_seconds,
                         const HolidayCalendar& calendar);
 
@@ -139,5 +184,7 @@ double tenths_of_hours(int64_t ms);
 
 /** Hours with two decimals, as text ("8.75"). */
 std::string hours_text(int64_t ms);
+/** Hours with two decimals and a sign when negative ("-0.50"). */
+std::string signed_hours_text(int64_t ms);
 
 }  // namespace kazasu::attendance

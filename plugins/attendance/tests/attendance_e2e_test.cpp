@@ -145,7 +145,8 @@ TEST_F(AttendanceEndToEnd, BadgeEnrollsClocksInAndOutAndTheRosterIsRetained) {
   ASSERT_EQ(e["ok"], true) << e.dump();
   const std::string csv = e["result"]["csv"];
   EXPECT_EQ(
-      csv.rfind("staff,date,in,out,worked,overtime,holiday\r\nS001,2027-04-05,2027-04-05 08:25,2027-04-05 18:15,", 0),
+      csv.rfind("staff,date,in,out,worked,overtime,holiday,break\r\nS001,2027-04-05,2027-04-05 08:25,2027-04-05 18:15,",
+                0),
       0u)
       << csv;
 }
@@ -188,8 +189,8 @@ TEST_F(AttendanceEndToEnd, MyNumberCardEnrolledOnAnArmedReaderIsClosedByRuleWhen
   ASSERT_EQ(fix["ok"], true) << fix.dump();
   const json e = call("export", json{{"month", "2027-03"}});
   EXPECT_EQ(e["result"]["csv"],
-            "staff,date,in,out,worked,overtime,holiday\r\n"
-            "S002,2027-03-31,2027-03-31 09:00,2027-03-31 19:15,10.25,2.00,0.00\r\n");
+            "staff,date,in,out,worked,overtime,holiday,break\r\n"
+            "S002,2027-03-31,2027-03-31 09:00,2027-03-31 19:15,9.25,2.00,0.00,1.00\r\n");
 }
 
 TEST_F(AttendanceEndToEnd, OpenShiftIsStillClosedByRuleAfterKazasudRestarts) {
@@ -265,7 +266,7 @@ TEST_F(AttendanceEndToEnd, HolidayWorkIsReportedApartFromOvertimeWithTheCitysExt
   clock_set("2027-11-23T17:15:00+09:00");
   daemon_->tap("door-1", "badge");
   json c = next("clock");
-  EXPECT_EQ(c["holiday_h"], "8.75") << c.dump();
+  EXPECT_EQ(c["holiday_h"], "7.75") << c.dump();  // 8.75 h less the 1 h break
   EXPECT_EQ(c["overtime_h"], "0.00");
   clock_set("2027-11-24T08:30:00+09:00");  // the city's extra day off, from the TOML list
   daemon_->tap("door-1", "badge");
@@ -276,9 +277,58 @@ TEST_F(AttendanceEndToEnd, HolidayWorkIsReportedApartFromOvertimeWithTheCitysExt
   EXPECT_EQ(c["holiday_h"], "2.00") << c.dump();
   const json e = call("export", json{{"month", "2027-11"}});
   EXPECT_EQ(e["result"]["csv"],
-            "staff,date,in,out,worked,overtime,holiday\r\n"
-            "S003,2027-11-23,2027-11-23 08:30,2027-11-23 17:15,8.75,0.00,8.75\r\n"
-            "S003,2027-11-24,2027-11-24 08:30,2027-11-24 10:30,2.00,0.00,2.00\r\n");
+            "staff,date,in,out,worked,overtime,holiday,break\r\n"
+            "S003,2027-11-23,2027-11-23 08:30,2027-11-23 17:15,7.75,0.00,7.75,1.00\r\n"
+            "S003,2027-11-24,2027-11-24 08:30,2027-11-24 10:30,2.00,0.00,2.00,0.00\r\n");
+}
+
+TEST_F(AttendanceEndToEnd, NamedDisasterRollCallIsRetainedAndTheOvertimeReportComparesClaims) {
+  start("");
+  clock_set("2027-04-05T07:50:00+09:00");
+  enroll("S001", "badge");
+  ASSERT_EQ(call("enroll", json{{"staff", "S002"}, {"section", "fire-hq"}, {"token", std::string(64, 'b')}})["ok"],
+            true);
+  clock_set("2027-04-05T08:00:00+09:00");
+  daemon_->tap("door-1", "badge");
+  ASSERT_EQ(next("clock")["direction"], "in");
+  const json d = call("disaster", json{{"on", true}, {"name", "Heavy rain 2027-04"}});
+  ASSERT_EQ(d["ok"], true) << d.dump();
+  EXPECT_EQ(d["result"]["name"], "Heavy rain 2027-04");
+  EXPECT_EQ(d["result"]["since"], "2027-04-05T08:00:00+09:00");
+  json r = next("rollcall");
+  EXPECT_EQ(r["active"], true);
+  EXPECT_EQ(r["reported"], 1);
+  EXPECT_EQ(r["not_reported"], 1);
+  // The desk that connects later still gets it: it is retained.
+  test::Subscriber desk(broker_->uri(), kRoot + "attendance/rollcall");
+  auto late = desk.next("/attendance/rollcall", 5s);
+  ASSERT_TRUE(late);
+  EXPECT_TRUE(late->retained);
+  EXPECT_EQ(json::parse(late->payload)["disaster"]["name"], "Heavy rain 2027-04");
+
+  clock_set("2027-04-05T20:00:00+09:00");
+  daemon_->tap("door-1", "badge");
+  ASSERT_EQ(next("clock")["direction"], "out");
+  const json off = call("disaster", json{{"on", false}});
+  ASSERT_EQ(off["ok"], true) << off.dump();
+  do {
+    r = next("rollcall");
+  } while (r["active"] != false);
+  EXPECT_EQ(r["disaster"]["ended"], "2027-04-05T20:00:00+09:00");
+
+  // 08:00-20:00 on a Monday: 3.25 h of overtime by the taps, 1 h claimed.
+  const json claim =
+      call("overtime_claim", json{{"staff", "S001"}, {"date", "2027-04-05"}, {"hours", 1}, {"kind", "claimed"}});
+  ASSERT_EQ(claim["ok"], true) << claim.dump();
+  EXPECT_EQ(call("overtime_claim",
+                 json{{"staff", "S001"}, {"date", "2027-04-05"}, {"hours", 1}, {"kind", "x"}})["error"]["code"],
+            "invalid_kind");
+  const json report = call("overtime_report", json{{"month", "2027-04"}});
+  ASSERT_EQ(report["ok"], true) << report.dump();
+  ASSERT_EQ(report["result"]["rows"].size(), 1u);
+  EXPECT_EQ(report["result"]["rows"][0]["presence_h"], "3.25");
+  EXPECT_EQ(report["result"]["rows"][0]["difference_h"], "2.25");
+  EXPECT_EQ(report["result"]["rows"][0]["flagged"], true);
 }
 
 TEST_F(AttendanceEndToEnd, UnreadableCardsRefusedCommandsAndUnenrolKeepToTheContract) {

@@ -5,6 +5,8 @@
 
 #include <kazasu/sqlite.hpp>
 #include <kazasu/testing/fake_host.hpp>
+#include <map>
+#include <memory>
 #include <tuple>
 #include <utility>
 
@@ -169,7 +171,8 @@ TEST(Clock, TapsToggleInAndOutAndTheRosterFollows) {
   h.tap("card-a", "city-hall-2");
   c = h.last("clock");
   EXPECT_EQ(c["direction"], "out");
-  EXPECT_EQ(c["worked_h"], "9.83");
+  EXPECT_EQ(c["worked_h"], "8.83");  // 9.83 h present less the pattern's 1 h break
+  EXPECT_EQ(c["break_h"], "1.00");
   EXPECT_EQ(c["overtime_h"], "1.08");  // 08:25-08:30 and 17:15-18:15
   EXPECT_EQ(h.last("roster")["in"].size(), 0u);
 }
@@ -228,15 +231,15 @@ TEST(MissingClockOut, TimerIsRearmedFromTheDatabaseAfterARestart) {
 TEST(Overtime, MonthlyWarningIsPublishedOncePerCrossing) {
   FakeHost h(R"({"auto_close_after_h": 30})");  // 24-hour shifts, not missing clock-outs
   enroll(h, "S001", "card-a");
-  shift(h, "card-a", "2027-04-10 06:00", "2027-04-11 06:00");  // Saturday: 24 h overtime
+  shift(h, "card-a", "2027-04-10 06:00", "2027-04-11 06:00");  // Saturday: 24 h less the break, overtime
   EXPECT_TRUE(h.all("warning").empty());
-  shift(h, "card-a", "2027-04-17 06:00", "2027-04-18 06:00");  // 48 h > 45 h
+  shift(h, "card-a", "2027-04-17 06:00", "2027-04-18 06:00");  // 46 h > 45 h
   ASSERT_EQ(h.all("warning").size(), 1u);
   const json w = h.last("warning");
   EXPECT_EQ(w["kind"], "monthly_limit");
   EXPECT_EQ(w["period"], "2027-04");
   EXPECT_EQ(w["limit"], 45);
-  EXPECT_DOUBLE_EQ(w["value"].get<double>(), 48.0);
+  EXPECT_DOUBLE_EQ(w["value"].get<double>(), 46.0);
   shift(h, "card-a", "2027-04-24 06:00", "2027-04-24 10:00");
   EXPECT_EQ(h.all("warning").size(), 1u);  // still over: no new warning
 }
@@ -327,6 +330,8 @@ TEST(Corrections, AddARecordAndLeaveTheClockedShiftAsItWas) {
                                            {"approver", "M100"}});
   ASSERT_EQ(r["ok"], true) << r.dump();
   EXPECT_EQ(r["result"]["overtime_h"], "2.75");
+  EXPECT_EQ(r["result"]["worked_h"], "10.50");
+  EXPECT_EQ(r["result"]["break_h"], "1.00");
   EXPECT_EQ(h.last("corrected")["approver"], "M100");
   Statement st(h.db(), "SELECT out_ms, auto_closed FROM shifts");
   ASSERT_TRUE(st.step());
@@ -334,8 +339,8 @@ TEST(Corrections, AddARecordAndLeaveTheClockedShiftAsItWas) {
   EXPECT_EQ(st.int64(1), 1);
   const json e = h.command("export", json{{"month", "2027-04"}});
   EXPECT_EQ(e["result"]["csv"],
-            "staff,date,in,out,worked,overtime,holiday\r\n"
-            "S001,2027-04-05,2027-04-05 08:30,2027-04-05 20:00,11.50,2.75,0.00\r\n");
+            "staff,date,in,out,worked,overtime,holiday,break\r\n"
+            "S001,2027-04-05,2027-04-05 08:30,2027-04-05 20:00,10.50,2.75,0.00,1.00\r\n");
   EXPECT_EQ(h.command("correct", json{{"staff", "S001"},
                                       {"date", "2027-02-30"},
                                       {"in", "08:30"},
@@ -396,7 +401,7 @@ TEST(Disaster, EndingItLeavesShiftsOpenDuringItRunningUntilTheirOwnClockOut) {
   h.tap("card-a");  // 40 hours on duty: the tap is the clock-out
   json c = h.last("clock");
   EXPECT_EQ(c["direction"], "out");
-  EXPECT_EQ(c["worked_h"], "40.00");
+  EXPECT_EQ(c["worked_h"], "39.00");  // one break, in Monday's regular hours
   EXPECT_EQ(c["auto_closed"], false);
   h.set_now("2027-04-08 06:00");  // past any auto-close time for S002 too
   EXPECT_EQ(h.last("clock")["staff"], "S001");
@@ -404,7 +409,7 @@ TEST(Disaster, EndingItLeavesShiftsOpenDuringItRunningUntilTheirOwnClockOut) {
   c = h.last("clock");
   EXPECT_EQ(c["staff"], "S002");
   EXPECT_EQ(c["direction"], "out");
-  EXPECT_EQ(c["worked_h"], "58.00");
+  EXPECT_EQ(c["worked_h"], "57.00");
   // A shift begun after the disaster is closed by rule again.
   h.set_now("2027-04-08 08:30");
   h.tap("card-a");
@@ -457,8 +462,8 @@ TEST(Export, MonthHasTheShiftsStartingInItInStationTime) {
   ASSERT_EQ(r["ok"], true);
   EXPECT_EQ(r["result"]["rows"], 1);
   EXPECT_EQ(r["result"]["csv"],
-            "staff,date,in,out,worked,overtime,holiday\r\n"
-            "S001,2027-04-30,2027-04-30 22:00,2027-05-01 06:00,8.00,8.00,0.00\r\n");
+            "staff,date,in,out,worked,overtime,holiday,break\r\n"
+            "S001,2027-04-30,2027-04-30 22:00,2027-05-01 06:00,7.00,7.00,0.00,1.00\r\n");
   EXPECT_EQ(h.command("export", json{{"month", "2027-5"}})["code"], "invalid_month");
   EXPECT_EQ(h.command("export", json{{"month", "2027-05"}})["result"]["rows"], 1);
 }
@@ -468,9 +473,9 @@ TEST(HolidayWork, ClockOutOnANationalHolidayIsHolidayWorkAndNeverWarnsAsOvertime
   enroll(h, "S001", "card-a");
   shift(h, "card-a", "2026-11-23 08:30", "2026-11-23 18:15");  // Labour Thanksgiving Day, a Monday
   const json c = h.last("clock");
-  EXPECT_EQ(c["worked_h"], "9.75");
+  EXPECT_EQ(c["worked_h"], "8.75");
   EXPECT_EQ(c["overtime_h"], "0.00");
-  EXPECT_EQ(c["holiday_h"], "9.75");
+  EXPECT_EQ(c["holiday_h"], "8.75");
   EXPECT_TRUE(h.all("warning").empty());
   shift(h, "card-a", "2026-11-24 08:30", "2026-11-24 18:15");  // Tuesday: 1 h overtime, at the limit
   EXPECT_EQ(h.last("clock")["overtime_h"], "1.00");
@@ -478,19 +483,19 @@ TEST(HolidayWork, ClockOutOnANationalHolidayIsHolidayWorkAndNeverWarnsAsOvertime
   EXPECT_TRUE(h.all("warning").empty());
   const json e = h.command("export", json{{"month", "2026-11"}});
   EXPECT_EQ(e["result"]["csv"],
-            "staff,date,in,out,worked,overtime,holiday\r\n"
-            "S001,2026-11-23,2026-11-23 08:30,2026-11-23 18:15,9.75,0.00,9.75\r\n"
-            "S001,2026-11-24,2026-11-24 08:30,2026-11-24 18:15,9.75,1.00,0.00\r\n");
+            "staff,date,in,out,worked,overtime,holiday,break\r\n"
+            "S001,2026-11-23,2026-11-23 08:30,2026-11-23 18:15,8.75,0.00,8.75,1.00\r\n"
+            "S001,2026-11-24,2026-11-24 08:30,2026-11-24 18:15,8.75,1.00,0.00,1.00\r\n");
 }
 
 TEST(HolidayWork, ByDefaultTheExternalMonthlyAndAverageLimitsCountOvertimeAlone) {
   FakeHost h(R"({"external_month_limit_h": 10, "external_average_limit_h": 5, "external_standard_h": 50})",
              jst("2026-11-20 08:00"));
   enroll(h, "F001", "card-f", "external", "fire-hq");
-  shift(h, "card-f", "2026-11-23 08:00", "2026-11-23 17:00");  // 9 h holiday work
+  shift(h, "card-f", "2026-11-23 08:00", "2026-11-23 18:00");  // 9 h holiday work (10 h less the break)
   shift(h, "card-f", "2026-11-24 17:15", "2026-11-24 18:15");  // 1 h overtime: 10 h together
   EXPECT_TRUE(h.all("warning").empty()) << h.last("warning").dump();
-  shift(h, "card-f", "2026-11-25 17:15", "2026-11-26 02:15");  // 9 h more overtime: 10 h alone
+  shift(h, "card-f", "2026-11-25 17:15", "2026-11-26 03:15");  // 9 h more overtime (10 h less the break): 10 h alone
   ASSERT_FALSE(h.all("warning").empty());
   bool monthly = false;
   for (const auto& w : h.all("warning")) {
@@ -506,7 +511,7 @@ TEST(HolidayWork, ExternalMonthlyLimitCountsHolidayWorkButTheStandardDoesNot) {
   FakeHost h(R"({"external_month_limit_h": 10, "external_standard_h": 5, "holiday_work_in_special_limits": true})",
              jst("2026-11-20 08:00"));
   enroll(h, "F001", "card-f", "external", "fire-hq");
-  shift(h, "card-f", "2026-11-23 08:00", "2026-11-23 17:00");  // 9 h holiday work
+  shift(h, "card-f", "2026-11-23 08:00", "2026-11-23 18:00");  // 9 h holiday work (10 h less the break)
   EXPECT_TRUE(h.all("warning").empty());
   shift(h, "card-f", "2026-11-24 17:15", "2026-11-24 18:15");  // 1 h overtime: 10 h together
   ASSERT_EQ(h.all("warning").size(), 1u);
@@ -536,9 +541,9 @@ TEST(HolidayWork, ConfiguredDaysOffAndExtraHolidaysTakeEffect) {
   FakeHost h(R"({"days_off": ["06-15"], "extra_holidays": ["2027-04-06"]})");
   enroll(h, "S001", "card-a");
   shift(h, "card-a", "2027-04-06 08:30", "2027-04-06 17:15");  // Tuesday, declared by the city
-  EXPECT_EQ(h.last("clock")["holiday_h"], "8.75");
+  EXPECT_EQ(h.last("clock")["holiday_h"], "7.75");
   shift(h, "card-a", "2027-06-15 08:30", "2027-06-15 17:15");  // Tuesday, off every year here
-  EXPECT_EQ(h.last("clock")["holiday_h"], "8.75");
+  EXPECT_EQ(h.last("clock")["holiday_h"], "7.75");
   shift(h, "card-a", "2027-12-29 08:30", "2027-12-29 17:15");  // off by default, not in this list
   EXPECT_EQ(h.last("clock")["holiday_h"], "0.00");
   EXPECT_EQ(h.last("clock")["overtime_h"], "0.00");
@@ -546,7 +551,329 @@ TEST(HolidayWork, ConfiguredDaysOffAndExtraHolidaysTakeEffect) {
   FakeHost defaults;
   enroll(defaults, "S001", "card-a");
   shift(defaults, "card-a", "2027-12-29 08:30", "2027-12-29 17:15");
-  EXPECT_EQ(defaults.last("clock")["holiday_h"], "8.75");
+  EXPECT_EQ(defaults.last("clock")["holiday_h"], "7.75");
+}
+
+// ---- effective-dated terms, breaks, weekly days off --------------------------
+
+json enroll_pattern(FakeHost& h, const std::string& staff, const std::string& card, const json& pattern,
+                    const std::string& type = "ordinary") {
+  return h.command("enroll", json{{"staff", staff},
+                                  {"section", "general-affairs"},
+                                  {"section_type", type},
+                                  {"pattern", pattern},
+                                  {"token", FakeHost::token_of(card)}});
+}
+
+TEST(EffectiveDated, APatternChangedMidMonthLeavesEarlierDaysAndPastExportsAsTheyWere) {
+  FakeHost h(R"({"ordinary_month_limit_h": 3})");
+  ASSERT_EQ(enroll_pattern(h, "S001", "card-a", {{"start", "08:30"}, {"end", "17:15"}})["ok"], true);
+  enroll_approver(h);
+  shift(h, "card-a", "2027-04-06 08:30", "2027-04-06 19:15");  // Tuesday: 2 h after 17:15
+  const json april = h.command("export", json{{"month", "2027-04"}});
+  shift(h, "card-a", "2027-05-07 08:30", "2027-05-07 19:15");  // Friday: 2 h, under 08:30-17:15
+  EXPECT_EQ(h.last("clock")["overtime_h"], "2.00");
+  // From Monday 10 May the staff member works 10:00-19:15.
+  h.set_now("2027-05-10 07:00");
+  const json r = enroll_pattern(h, "S001", "card-a", {{"start", "10:00"}, {"end", "19:15"}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(h.last("enrolled")["effective_from"], "2027-05-10");
+  shift(h, "card-a", "2027-05-10 08:30", "2027-05-10 19:15");  // 1.5 h before 10:00
+  EXPECT_EQ(h.last("clock")["overtime_h"], "1.50");
+  // May: 2 h under the old pattern and 1.5 h under the new one; with the new
+  // pattern for the whole month it would be 1.5 + 1.5 = 3 h, not over 3 h.
+  ASSERT_FALSE(h.all("warning").empty());
+  EXPECT_EQ(h.last("warning")["kind"], "monthly_limit");
+  EXPECT_EQ(h.last("warning")["period"], "2027-05");
+  EXPECT_DOUBLE_EQ(h.last("warning")["value"].get<double>(), 3.5);
+  EXPECT_EQ(h.command("export", json{{"month", "2027-04"}}), april);  // the past month is unchanged
+  EXPECT_EQ(h.command("export", json{{"month", "2027-05"}})["result"]["csv"],
+            "staff,date,in,out,worked,overtime,holiday,break\r\n"
+            "S001,2027-05-07,2027-05-07 08:30,2027-05-07 19:15,9.75,2.00,0.00,1.00\r\n"
+            "S001,2027-05-10,2027-05-10 08:30,2027-05-10 19:15,9.75,1.50,0.00,1.00\r\n");
+  // A restart reads the history from the database, not from memory.
+  h.restart();
+  EXPECT_EQ(h.command("export", json{{"month", "2027-04"}}), april);
+}
+
+TEST(EffectiveDated, ASectionTypeChangeLeavesEarlierMonthsUnderTheirOwnLimits) {
+  FakeHost h(R"({"ordinary_month_limit_h": 3, "external_standard_h": 3})");
+  enroll(h, "S001", "card-a");
+  enroll_approver(h);
+  shift(h, "card-a", "2027-04-06 08:30", "2027-04-06 19:15");  // 2 h in April, no warning
+  EXPECT_TRUE(h.all("warning").empty());
+  h.set_now("2027-05-10 07:00");
+  ASSERT_EQ(
+      h.command("enroll",
+                json{{"staff", "S001"}, {"section_type", "external"}, {"token", FakeHost::token_of("card-a")}})["ok"],
+      true);
+  // A correction of an April day: April still counts as ordinary.
+  ASSERT_EQ(h.command("correct", json{{"staff", "S001"},
+                                      {"date", "2027-04-06"},
+                                      {"in", "08:30"},
+                                      {"out", "21:15"},
+                                      {"reason", "late council session"},
+                                      {"approver", "M100"}})["ok"],
+            true);
+  json w = h.last("warning");
+  EXPECT_EQ(w["kind"], "monthly_limit");
+  EXPECT_EQ(w["period"], "2027-04");
+  EXPECT_EQ(w["section_type"], "ordinary");
+  shift(h, "card-a", "2027-05-10 08:30", "2027-05-10 21:15");  // 4 h in May, external now
+  w = h.last("warning");
+  EXPECT_EQ(w["kind"], "monthly_standard");
+  EXPECT_EQ(w["period"], "2027-05");
+  EXPECT_EQ(w["section_type"], "external");
+}
+
+TEST(Breaks, ThePatternsBreakIsDeductedFromLongShiftsOnly) {
+  FakeHost h;
+  ASSERT_EQ(enroll_pattern(h, "S001", "card-a", {{"start", "09:00"}, {"end", "15:00"}})["ok"], true);
+  shift(h, "card-a", "2027-04-05 09:00", "2027-04-05 15:00");  // 6 h pattern: no statutory break
+  EXPECT_EQ(h.last("clock")["worked_h"], "6.00");
+  EXPECT_EQ(h.last("clock")["break_h"], "0.00");
+  ASSERT_EQ(enroll_pattern(h, "S001", "card-a", {{"start", "08:30"}, {"end", "16:00"}, {"break", 45}})["ok"], true);
+  shift(h, "card-a", "2027-04-06 08:30", "2027-04-06 16:00");
+  EXPECT_EQ(h.last("clock")["worked_h"], "6.75");
+  EXPECT_EQ(h.last("clock")["break_h"], "0.75");
+  EXPECT_EQ(h.last("clock")["overtime_h"], "0.00");
+  shift(h, "card-a", "2027-04-07 08:30", "2027-04-07 14:00");  // 5.5 h: no break taken
+  EXPECT_EQ(h.last("clock")["worked_h"], "5.50");
+  EXPECT_EQ(h.last("clock")["break_h"], "0.00");
+}
+
+TEST(DaysOff, AWeekendRotaWorksSaturdayAndHasMondayAndTuesdayOff) {
+  FakeHost h;
+  const json rota{{"start", "09:00"}, {"end", "18:00"}, {"break", 45}, {"days_off", {"mon", "tue"}}};
+  ASSERT_EQ(h.command("enroll",
+                      json{{"staff", "L001"}, {"section", "library"}, {"pattern", rota}, {"reader", "door-1"}})["ok"],
+            true);
+  h.tap("card-l", "door-1");
+  const json e = h.last("enrolled");
+  EXPECT_EQ(e["pattern"]["break"], 45);
+  EXPECT_EQ(e["pattern"]["days_off"], json({"mon", "tue"}));
+  h.set_now(h.now() + 120'000);
+  shift(h, "card-l", "2027-04-10 09:00", "2027-04-10 18:00");  // Saturday: a working day here
+  EXPECT_EQ(h.last("clock")["overtime_h"], "0.00");
+  EXPECT_EQ(h.last("clock")["worked_h"], "8.25");
+  shift(h, "card-l", "2027-04-12 09:00", "2027-04-12 12:00");  // Monday: a weekly day off
+  EXPECT_EQ(h.last("clock")["overtime_h"], "3.00");
+  EXPECT_EQ(h.last("clock")["holiday_h"], "0.00");
+  // Bad patterns are refused with one code.
+  for (const json& bad :
+       {json{{"start", "09:00"}, {"end", "18:00"}, {"days_off", {"sun", "mon", "tue", "wed", "thu", "fri", "sat"}}},
+        json{{"start", "09:00"}, {"end", "18:00"}, {"days_off", {"sat", "sat"}}},
+        json{{"start", "09:00"}, {"end", "18:00"}, {"days_off", {"saturday"}}},
+        json{{"start", "09:00"}, {"end", "10:00"}, {"break", 60}},
+        json{{"start", "09:00"}, {"end", "18:00"}, {"break", "1h"}},
+        json{{"start", "09:00"}, {"end", "18:00"}, {"lunch", 60}}}) {
+    EXPECT_EQ(enroll_pattern(h, "L001", "card-l", bad)["code"], "invalid_pattern") << bad.dump();
+  }
+}
+
+// ---- the disaster roll-call --------------------------------------------------
+
+TEST(RollCall, ANamedDisasterShowsWhoReportedWhoIsOnDutyFatigueAndTheDoctorInterview) {
+  FakeHost h(R"({"doctor_interview_h": 10})");
+  enroll(h, "S001", "card-a");
+  enroll(h, "S002", "card-b");
+  enroll(h, "S003", "card-c");
+  shift(h, "card-a", "2027-04-04 09:00", "2027-04-04 13:00");  // Sunday: 4 h
+  h.set_now("2027-04-05 08:00");
+  h.tap("card-a");  // in before the disaster
+  h.set_now("2027-04-05 09:00");
+  EXPECT_EQ(h.command("disaster", json{{"on", true}, {"name", ""}})["code"], "invalid_field");
+  EXPECT_EQ(h.command("disaster", json{{"on", true}, {"name", "Typhoon\nNo. 10"}})["code"], "invalid_name");
+  EXPECT_EQ(h.command("disaster", json{{"on", true}, {"name", std::string(201, 'x')}})["code"], "invalid_name");
+  const json d = h.command("disaster", json{{"on", true}, {"name", "Typhoon No. 10"}});
+  ASSERT_EQ(d["ok"], true) << d.dump();
+  EXPECT_EQ(d["result"]["name"], "Typhoon No. 10");
+  EXPECT_EQ(d["result"]["since"], "2027-04-05T09:00:00+09:00");
+  const Published& first = h.published().back();
+  EXPECT_EQ(first.event, "rollcall");
+  EXPECT_TRUE(first.retained);
+  EXPECT_EQ(first.fields["reported"], 1);
+  EXPECT_EQ(first.fields["not_reported"], 2);
+  h.set_now("2027-04-05 12:00");
+  h.tap("card-b");
+  h.set_now("2027-04-05 18:00");
+  h.tap("card-b");
+  h.set_now("2027-04-06 12:00");  // the timer refreshes the roll-call
+  const json r = h.last("rollcall");
+  EXPECT_EQ(r["active"], true);
+  EXPECT_EQ(r["disaster"]["name"], "Typhoon No. 10");
+  EXPECT_EQ(r["as_of"], "2027-04-06T12:00:00+09:00");
+  ASSERT_EQ(r["staff"].size(), 3u);  // everyone enrolled, reported or not
+  std::map<std::string, json> by;
+  for (const auto& e : r["staff"]) by[e["staff"]] = e;
+  const json& a = by["S001"];
+  EXPECT_EQ(a["reported"], true);
+  EXPECT_EQ(a["first_report"], "2027-04-05T09:00:00+09:00");  // in when it was declared
+  EXPECT_EQ(a["on_duty"], true);
+  EXPECT_EQ(a["since"], "2027-04-05T08:00:00+09:00");
+  EXPECT_DOUBLE_EQ(a["hours_on_duty"].get<double>(), 28.0);
+  EXPECT_DOUBLE_EQ(a["hours_last_7_days"].get<double>(), 32.0);
+  EXPECT_EQ(a["days_without_rest"], 3);  // Sunday, Monday, Tuesday
+  // Over 10 h of overtime in April so far, counting the open shift to now.
+  EXPECT_EQ(a["doctor_interview"], true);
+  EXPECT_EQ(a["doctor_interview_months"], json({"2027-04"}));
+  const json& b = by["S002"];
+  EXPECT_EQ(b["first_report"], "2027-04-05T12:00:00+09:00");
+  EXPECT_EQ(b["on_duty"], false);
+  EXPECT_DOUBLE_EQ(b["hours_last_7_days"].get<double>(), 6.0);
+  EXPECT_EQ(b["days_without_rest"], 1);  // Monday; Tuesday without presence yet is not counted
+  EXPECT_EQ(b["doctor_interview"], false);
+  const json& c = by["S003"];
+  EXPECT_EQ(c["reported"], false);
+  EXPECT_FALSE(c.contains("first_report"));
+  EXPECT_EQ(r["reported"], 2);
+  EXPECT_EQ(r["on_duty"], 1);
+  EXPECT_EQ(r["doctor_interview"], 1);
+  // Declared again: a new name, the same start.
+  EXPECT_EQ(h.command("disaster", json{{"on", true}, {"name", "Typhoon No. 10 (floods)"}})["result"]["since"],
+            "2027-04-05T09:00:00+09:00");
+  h.set_now("2027-04-06 13:00");
+  const json end = h.command("disaster", json{{"on", false}});
+  ASSERT_EQ(end["ok"], true);
+  EXPECT_EQ(end["result"]["ended"], "2027-04-06T13:00:00+09:00");
+  const json last = h.last("rollcall");
+  EXPECT_EQ(last["active"], false);
+  EXPECT_EQ(last["disaster"]["name"], "Typhoon No. 10 (floods)");
+  EXPECT_EQ(last["disaster"]["ended"], "2027-04-06T13:00:00+09:00");
+  const size_t n = h.all("rollcall").size();
+  h.set_now("2027-04-06 14:00");
+  h.tap("card-c");
+  EXPECT_EQ(h.all("rollcall").size(), n);  // no roll-call outside a disaster
+}
+
+// ---- overtime ordered or claimed beside presence -----------------------------
+
+TEST(OvertimeReport, ClaimsBesidePresenceFlagDaysWorkedButNotClaimed) {
+  FakeHost h;
+  enroll(h, "S001", "card-a");
+  enroll(h, "S002", "card-b");
+  shift(h, "card-a", "2027-04-05 08:30", "2027-04-05 20:15");  // 3 h overtime
+  shift(h, "card-b", "2027-04-06 08:30", "2027-04-06 18:15");  // 1 h overtime
+  auto claim = [&h](const std::string& staff, const std::string& date, double hours, const std::string& kind) {
+    return h.command("overtime_claim", json{{"staff", staff}, {"date", date}, {"hours", hours}, {"kind", kind}});
+  };
+  json c = claim("S001", "2027-04-05", 1, "claimed");
+  ASSERT_EQ(c["ok"], true) << c.dump();
+  EXPECT_EQ(c["result"]["hours"], "1.00");
+  EXPECT_EQ(c["result"]["replaced"], false);
+  ASSERT_EQ(claim("S001", "2027-04-05", 3, "ordered")["ok"], true);
+  ASSERT_EQ(claim("S002", "2027-04-06", 1, "claimed")["ok"], true);
+  ASSERT_EQ(claim("S002", "2027-04-20", 2, "claimed")["ok"], true);  // claimed, no presence
+  c = claim("S001", "2027-04-05", 1, "claimed");                     // sent again: idempotent
+  EXPECT_EQ(c["result"]["unchanged"], true);
+  EXPECT_EQ(c["result"]["replaced"], false);
+
+  json r = h.command("overtime_report", json{{"month", "2027-04"}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["result"]["tolerance_h"], "0.50");
+  ASSERT_EQ(r["result"]["rows"].size(), 3u);
+  json row = r["result"]["rows"][0];
+  EXPECT_EQ(row["staff"], "S001");
+  EXPECT_EQ(row["date"], "2027-04-05");
+  EXPECT_EQ(row["presence_h"], "3.00");
+  EXPECT_EQ(row["claimed_h"], "1.00");
+  EXPECT_EQ(row["ordered_h"], "3.00");
+  EXPECT_EQ(row["difference_h"], "2.00");
+  EXPECT_EQ(row["flagged"], true);
+  EXPECT_EQ(r["result"]["rows"][1]["flagged"], false);
+  EXPECT_EQ(r["result"]["rows"][2]["difference_h"], "-2.00");
+  EXPECT_EQ(r["result"]["rows"][2]["flagged"], false);
+  EXPECT_EQ(r["result"]["flagged"], 1);
+
+  c = claim("S001", "2027-04-05", 2.75, "claimed");  // the personnel system corrects the claim
+  EXPECT_EQ(c["result"]["replaced"], true);
+  r = h.command("overtime_report", json{{"month", "2027-04"}});
+  EXPECT_EQ(r["result"]["rows"][0]["difference_h"], "0.25");  // within the 0.5 h tolerance
+  EXPECT_EQ(r["result"]["flagged"], 0);
+
+  EXPECT_EQ(claim("S001", "2027-04-05", 1, "paid")["code"], "invalid_kind");
+  EXPECT_EQ(claim("S001", "2027-04-05", -1, "claimed")["code"], "invalid_hours");
+  EXPECT_EQ(claim("S001", "2027-04-31", 1, "claimed")["code"], "invalid_date");
+  EXPECT_EQ(claim("S999", "2027-04-05", 1, "claimed")["code"], "not_enrolled");
+  EXPECT_EQ(h.command("overtime_claim", json{{"staff", "S001"}, {"date", "2027-04-05"}, {"kind", "claimed"}})["code"],
+            "missing_field");
+  EXPECT_EQ(
+      h.command("overtime_claim",
+                json{{"staff", "S001"}, {"date", "2027-04-05"}, {"hours", 1}, {"kind", "claimed"}, {"x", 1}})["code"],
+      "unknown_field");
+  EXPECT_EQ(h.command("overtime_report", json{{"month", "April"}})["code"], "invalid_month");
+}
+
+// ---- shifts across stations ---------------------------------------------------
+
+struct TwoStations {
+  std::shared_ptr<kazasu::testing::SharedStore> shared = std::make_shared<kazasu::testing::SharedStore>();
+  FakeHost hall{options("city/hall")};
+  FakeHost school{options("city/school")};
+  kazasu::testing::Options options(const std::string& station) {
+    kazasu::testing::Options o;
+    o.station = station;
+    o.shared = shared;
+    o.config_json = R"({"shared_sync_s": 60})";
+    return o;
+  }
+};
+
+TEST(SharedShifts, AShiftBegunAtOneStationEndsAtAnotherAndTheFirstLearnsOfIt) {
+  TwoStations city;
+  enroll(city.hall, "S001", "card-a");
+  enroll(city.school, "S001", "card-a");
+  city.hall.set_now("2027-04-05 08:30");
+  city.hall.tap("card-a");
+  ASSERT_EQ(city.hall.last("clock")["direction"], "in");
+  city.school.set_now("2027-04-05 17:45");
+  city.school.tap("card-a");  // out at the school
+  json c = city.school.last("clock");
+  EXPECT_EQ(c["direction"], "out");
+  EXPECT_EQ(c["since"], "2027-04-05T08:30:00+09:00");
+  EXPECT_EQ(c["began_at"], "city/hall");
+  EXPECT_EQ(c["worked_h"], "8.25");
+  EXPECT_EQ(c["overtime_h"], "0.50");
+  EXPECT_EQ(city.school.last("roster")["in"].size(), 0u);
+  // City hall learns of it from its sync timer: closed at the school's time, no second clock message.
+  EXPECT_EQ(city.hall.last("roster")["in"].size(), 1u);
+  city.hall.set_now("2027-04-05 17:50");
+  EXPECT_EQ(city.hall.last("roster")["in"].size(), 0u);
+  EXPECT_EQ(city.hall.all("clock").size(), 1u);
+  EXPECT_EQ(city.hall.command("export", json{{"month", "2027-04"}})["result"]["csv"],
+            "staff,date,in,out,worked,overtime,holiday,break\r\n"
+            "S001,2027-04-05,2027-04-05 08:30,2027-04-05 17:45,8.25,0.50,0.00,1.00\r\n");
+  EXPECT_EQ(city.school.command("export", json{{"month", "2027-04"}})["result"]["rows"], 0);  // counted where it began
+  // Never closed by rule at the hall: it ended at the school.
+  city.hall.set_now("2027-04-06 06:00");
+  EXPECT_EQ(city.hall.all("clock").size(), 1u);
+
+  // The other way round, and a tap at the first station after a shift ended elsewhere is a clock-in.
+  city.school.set_now("2027-04-06 08:30");
+  city.school.tap("card-a");
+  city.hall.set_now("2027-04-06 17:15");
+  city.hall.tap("card-a");
+  EXPECT_EQ(city.hall.last("clock")["direction"], "out");
+  EXPECT_EQ(city.hall.last("clock")["began_at"], "city/school");
+  city.hall.set_now("2027-04-07 08:30");
+  city.hall.tap("card-a");
+  EXPECT_EQ(city.hall.last("clock")["direction"], "in");
+
+  // Without the shared engine each station clocks by its own records.
+  city.hall.set_now("2027-04-07 17:15");
+  city.hall.tap("card-a");
+  ASSERT_EQ(city.hall.last("clock")["direction"], "out");
+  city.hall.set_shared_available(false);
+  city.hall.set_now("2027-04-08 08:30");
+  city.hall.tap("card-a");
+  EXPECT_EQ(city.hall.last("clock")["direction"], "in");
+  city.school.set_now("2027-04-08 17:15");
+  city.school.tap("card-a");
+  EXPECT_EQ(city.school.last("clock")["direction"], "in");  // the school cannot know: a clock-in there
+  // Back: the hall's pending write arrives, and never over a later shift.
+  city.hall.set_shared_available(true);
+  city.hall.set_now("2027-04-08 17:20");
+  EXPECT_EQ(city.hall.last("roster")["in"].size(), 1u);  // its own shift stays open until a tap or the rule
 }
 
 // The settings check the host runs before create and for --check-config.

@@ -26,16 +26,19 @@ const Check* find(const std::vector<Check>& checks, const std::string& kind, con
 }
 
 TEST(HolidayWork, AShiftOnANationalHolidayIsHolidayWorkNotOvertime) {
-  // Labour Thanksgiving Day 2026 is a Monday: the pattern's hours are excused, so all of it is holiday work.
+  // Labour Thanksgiving Day 2026 is a Monday: the pattern's hours are excused, so all of it is holiday work,
+  // less the 1 h break of an 11 h shift (no regular hours to hold it).
   const auto p = split_shift(jst("2026-11-23 08:00"), jst("2026-11-23 19:00"), Pattern{}, kJst, kCalendar);
   ASSERT_EQ(p.size(), 1u);
-  EXPECT_EQ(p[0].worked_ms, 11 * kH);
-  EXPECT_EQ(p[0].holiday_ms, 11 * kH);
+  EXPECT_EQ(p[0].worked_ms, 10 * kH);
+  EXPECT_EQ(p[0].holiday_ms, 10 * kH);
   EXPECT_EQ(p[0].overtime_ms, 0);
-  // The same hours the Monday after are a regular day with 0.5 h + 1.75 h overtime.
+  EXPECT_EQ(p[0].break_ms, kH);
+  // The same hours the Monday after are a regular day with 0.5 h + 1.75 h overtime; the break is in the regular hours.
   const auto w = shift_totals(jst("2026-11-30 08:00"), jst("2026-11-30 19:00"), Pattern{}, kJst, kCalendar);
   EXPECT_EQ(w.holiday_ms, 0);
   EXPECT_EQ(w.overtime_ms, 2 * kH + 15 * kMsPerMinute);
+  EXPECT_EQ(w.worked_ms, 10 * kH);
 }
 
 TEST(HolidayWork, ASaturdayShiftIsOvertimeEvenOnAHoliday) {
@@ -59,13 +62,14 @@ TEST(HolidayWork, NightShiftFromAHolidayIntoAWeekdaySplitsAtMidnight) {
   EXPECT_EQ(p[0].holiday_ms, 4 * kH);
   EXPECT_EQ(p[0].overtime_ms, 0);
   EXPECT_EQ(format_day(p[1].day), "2026-11-24");
-  EXPECT_EQ(p[1].worked_ms, 10 * kH);
+  EXPECT_EQ(p[1].worked_ms, 9 * kH);  // the 1 h break, from 08:30-10:00
   EXPECT_EQ(p[1].overtime_ms, 8 * kH + 30 * kMsPerMinute);
   EXPECT_EQ(p[1].holiday_ms, 0);
   // And the other way: Monday 2 November 22:00 into Culture Day (Tuesday) 06:00.
   const auto q = split_shift(jst("2026-11-02 22:00"), jst("2026-11-03 06:00"), Pattern{}, kJst, kCalendar);
   ASSERT_EQ(q.size(), 2u);
-  EXPECT_EQ(q[0].overtime_ms, 2 * kH);
+  EXPECT_EQ(q[0].overtime_ms, kH);  // an 8 h shift without regular hours: its break from its first hours
+  EXPECT_EQ(q[0].break_ms, kH);
   EXPECT_EQ(q[0].holiday_ms, 0);
   EXPECT_EQ(q[1].overtime_ms, 0);
   EXPECT_EQ(q[1].holiday_ms, 6 * kH);

@@ -2,6 +2,7 @@
 // ends, the leap day, overtime of midnight shifts, each limit of domain.md §4
 // on both sides of its boundary, rest between shifts and the auto-close rule.
 #include "rules.hpp"
+#include "rollcall.hpp"
 
 #include <gtest/gtest.h>
 
@@ -52,11 +53,12 @@ TEST(StationTime, LeapDayIsARealDayOnlyInLeapYears) {
 }
 
 TEST(Overtime, WeekdayOvertimeIsTheWorkOutsideThePattern) {
-  // Monday: 08:00-19:15 against 08:30-17:15 is 0.5 h before and 2 h after.
+  // Monday: 08:00-19:15 against 08:30-17:15 is 0.5 h before and 2 h after; the 1 h break is in the pattern.
   const auto p = split_shift(jst("2027-04-05 08:00"), jst("2027-04-05 19:15"), Pattern{}, kJst, kCalendar);
   ASSERT_EQ(p.size(), 1u);
-  EXPECT_EQ(p[0].worked_ms, 11 * kH + 15 * kMsPerMinute);
+  EXPECT_EQ(p[0].worked_ms, 10 * kH + 15 * kMsPerMinute);
   EXPECT_EQ(p[0].overtime_ms, 2 * kH + 30 * kMsPerMinute);
+  EXPECT_EQ(p[0].break_ms, kH);
 }
 
 TEST(Overtime, WeekendWorkIsAllOvertime) {
@@ -67,13 +69,16 @@ TEST(Overtime, WeekendWorkIsAllOvertime) {
 
 TEST(Overtime, MidnightShiftIsSplitAtStationMidnight) {
   // Wednesday 22:00 to Thursday 09:00: 2 h on the 7th, 8.5 h before 08:30 and 0.5 h regular on the 8th.
+  // The 1 h break of the 11 h shift: the 0.5 h regular, then 0.5 h of its first overtime.
   const auto p = split_shift(jst("2027-04-07 22:00"), jst("2027-04-08 09:00"), Pattern{}, kJst, kCalendar);
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(format_day(p[0].day), "2027-04-07");
-  EXPECT_EQ(p[0].overtime_ms, 2 * kH);
+  EXPECT_EQ(p[0].overtime_ms, kH + 30 * kMsPerMinute);
+  EXPECT_EQ(p[0].break_ms, 30 * kMsPerMinute);
   EXPECT_EQ(format_day(p[1].day), "2027-04-08");
-  EXPECT_EQ(p[1].worked_ms, 9 * kH);
+  EXPECT_EQ(p[1].worked_ms, 8 * kH + 30 * kMsPerMinute);
   EXPECT_EQ(p[1].overtime_ms, 8 * kH + 30 * kMsPerMinute);
+  EXPECT_EQ(p[1].break_ms, 30 * kMsPerMinute);
 }
 
 TEST(Overtime, LeapDayNightShiftCountsInFebruaryAndMarch) {
@@ -205,15 +210,79 @@ TEST(Corrections, LatestCorrectionReplacesThatDayOnly) {
   EXPECT_EQ(*e[1].out_ms, jst("2027-04-06 20:00"));
 }
 
+TEST(Patterns, TheDefaultBreakFollowsTheStatuteOnThePatternsSpan) {
+  EXPECT_EQ(statutory_break_min(6 * 60), 0);
+  EXPECT_EQ(statutory_break_min(6 * 60 + 1), 45);
+  EXPECT_EQ(statutory_break_min(8 * 60), 45);
+  EXPECT_EQ(statutory_break_min(8 * 60 + 45), 60);  // 08:30-17:15: 7 h 45 min of work
+  const auto p = make_pattern("08:30", "17:15");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->break_min, 60);
+  EXPECT_TRUE(p->day_off(0));
+  EXPECT_TRUE(p->day_off(6));
+  EXPECT_FALSE(p->day_off(1));
+  EXPECT_EQ(*p, Pattern{});
+  EXPECT_FALSE(make_pattern("09:00", "10:00", 60));         // a break as long as the day
+  EXPECT_FALSE(make_pattern("09:00", "18:00", 60, 0x7FU));  // no working day
+  EXPECT_EQ(parse_weekday("sat"), 6);
+  EXPECT_FALSE(parse_weekday("Sat"));
+  EXPECT_STREQ(weekday_name(1), "mon");
+}
+
+TEST(Patterns, TermsHistoryGivesTheTermsInForceOnEachDay) {
+  Terms early;
+  Terms later{SectionType::external, *make_pattern("10:00", "19:15")};
+  const TermsHistory h({{100, early}, {130, later}});
+  EXPECT_EQ(h.at(90), early);  // before the first entry: the first
+  EXPECT_EQ(h.at(100), early);
+  EXPECT_EQ(h.at(129), early);
+  EXPECT_EQ(h.at(130), later);
+  EXPECT_EQ(h.at(1000), later);
+  EXPECT_EQ(TermsHistory().at(5), Terms{});
+}
+
+TEST(Overtime, EachDayOfANightShiftUsesThePatternInForceThatDay) {
+  // Thursday night into Friday; from Friday the pattern starts at 06:00.
+  const int64_t friday = *parse_day("2027-04-09");
+  const Pattern early = *make_pattern("06:00", "15:00");
+  const auto p = split_shift(
+      jst("2027-04-08 22:00"), jst("2027-04-09 07:00"), [&](int64_t d) { return d >= friday ? early : Pattern{}; },
+      kJst, kCalendar);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].overtime_ms, 2 * kH);  // the break (60 min of Thursday's pattern) from Friday's regular hour
+  EXPECT_EQ(p[1].overtime_ms, 6 * kH);
+  EXPECT_EQ(p[1].break_ms, kH);
+}
+
+TEST(RollCallRules, FatigueCountsPresenceDaysWithoutRestAndTheFirstReport) {
+  const int64_t since = jst("2027-04-05 09:00");
+  const std::vector<Shift> shifts{
+      {1, "S1", jst("2027-04-01 09:00"), "d", jst("2027-04-01 17:00"), "d", false},  // Thursday; Friday off
+      {2, "S1", jst("2027-04-03 22:00"), "d", jst("2027-04-04 06:00"), "d", false},  // Saturday night
+      {3, "S1", jst("2027-04-05 08:00"), "d", std::nullopt, "", false, true}};       // in since Monday 08:00
+  const Fatigue f = fatigue_of(shifts, since, jst("2027-04-06 10:00"), kJst);
+  EXPECT_TRUE(f.on_duty);
+  EXPECT_EQ(f.since_ms, jst("2027-04-05 08:00"));
+  EXPECT_EQ(f.on_duty_ms, 26 * kH);
+  EXPECT_EQ(f.last_7d_ms, 26 * kH + 8 * kH + 8 * kH);  // all three within the 7 days before now
+  EXPECT_EQ(f.days_without_rest, 4);                   // Saturday to Tuesday
+  EXPECT_EQ(f.first_report_ms, since);                 // in when it was declared
+  const Fatigue none = fatigue_of({}, since, jst("2027-04-06 10:00"), kJst);
+  EXPECT_FALSE(none.first_report_ms);
+  EXPECT_EQ(none.days_without_rest, 0);
+  // A week later only the part of the long shift inside the 7 days counts.
+  EXPECT_EQ(fatigue_of(shifts, since, jst("2027-04-12 08:00"), kJst).last_7d_ms, 7 * 24 * kH);
+}
+
 TEST(Export, CsvHasOneRowPerShiftWithHoursAndQuoting) {
   const std::vector<Effective> rows{{"S1", *parse_day("2027-04-07"), jst("2027-04-07 22:00"), jst("2027-04-08 09:00")},
                                     {"A,B", *parse_day("2027-04-08"), jst("2027-04-08 08:30"), std::nullopt}};
   const std::string csv = export_csv(
-      rows, [](const std::string&) { return Pattern{}; }, kJst, kCalendar);
+      rows, [](const std::string&, int64_t) { return Pattern{}; }, kJst, kCalendar);
   EXPECT_EQ(csv,
-            "staff,date,in,out,worked,overtime,holiday\r\n"
-            "S1,2027-04-07,2027-04-07 22:00,2027-04-08 09:00,11.00,10.50,0.00\r\n"
-            "\"A,B\",2027-04-08,2027-04-08 08:30,,,,\r\n");
+            "staff,date,in,out,worked,overtime,holiday,break\r\n"
+            "S1,2027-04-07,2027-04-07 22:00,2027-04-08 09:00,10.00,10.00,0.00,1.00\r\n"
+            "\"A,B\",2027-04-08,2027-04-08 08:30,,,,,\r\n");
 }
 
 }  // namespace
