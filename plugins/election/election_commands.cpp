@@ -18,6 +18,8 @@ using nlohmann::json;
 
 constexpr size_t kMaxStations = 1000;
 constexpr size_t kMaxNameBytes = 200;
+constexpr int64_t kMaxRollParts = 10000;
+constexpr int64_t kPartsKeptMs = 24LL * 3600 * 1000;  // an upload left unfinished for a day is dropped
 
 std::string day_field(const json& request, const char* name) {
   std::string d = *kazasu::fields::string(request, name, true);
@@ -148,9 +150,18 @@ std::string ElectionPlugin::open_command(const json& request) {
 }
 
 std::string ElectionPlugin::import_command(const json& request, const kazasu::Command& command) {
-  kazasu::fields::only(request, {"election", "csv"});
+  kazasu::fields::only(request, {"election", "csv", "upload", "part", "parts"});
   const Election e = election_field(request);
-  const std::string csv = *kazasu::fields::string(request, "csv", true, false);
+  std::string csv = *kazasu::fields::string(request, "csv", true, false);
+  if (request.contains("upload") || request.contains("part") || request.contains("parts")) {
+    // A roll larger than one command travels in parts; nothing is imported
+    // until the last one is here, and then the whole roll is checked as one.
+    auto staged = stage_part(request, e, std::move(csv));
+    if (!staged) return pending_reply(request, e);
+    csv = std::move(*staged);
+  } else if (static_cast<int64_t>(csv.size()) > config_.max_roll_bytes) {
+    throw CommandError("roll_too_large", "the roll is over max_roll_mb");
+  }
   RollRules rules;
   rules.max_lines = static_cast<size_t>(config_.max_roll_lines);
   for (const auto& s : e.stations) {
@@ -192,6 +203,60 @@ std::string ElectionPlugin::import_command(const json& request, const kazasu::Co
               {"changed", d.changed},
               {"rejected_total", 0},
               {"rejected", rejected}}
+      .dump();
+}
+
+std::optional<std::string> ElectionPlugin::stage_part(const json& request, const Election& e, std::string csv) {
+  const std::string upload = *kazasu::fields::string(request, "upload", true);
+  if (!valid_id(upload)) throw CommandError("invalid_field", "\"upload\" must be 1 to 64 of A-Z, a-z, 0-9, _, -");
+  auto whole = [&](const char* name) {
+    if (!request.contains(name)) {
+      throw CommandError("missing_field", std::string("a roll in parts needs \"") + name + "\"");
+    }
+    const json& v = request[name];
+    if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > kMaxRollParts) {
+      throw CommandError("invalid_field", std::string("\"") + name + "\" must be a whole number from 1 to " +
+                                              std::to_string(kMaxRollParts));
+    }
+    return v.get<int64_t>();
+  };
+  const int64_t part = whole("part");
+  const int64_t parts = whole("parts");
+  if (part > parts) throw CommandError("invalid_field", "\"part\" cannot be more than \"parts\"");
+  // Parts join at line breaks, so every line's number is its number in the whole roll.
+  if (part < parts && csv.back() != '\n') {
+    throw CommandError("invalid_field", "every part but the last must end with a line break");
+  }
+  const int64_t now = host().now_unix_ms();
+  store_.drop_stale_parts(now - kPartsKeptMs);
+  const auto staged = store_.staged_parts(e.id, upload);
+  if (staged.parts != 0 && staged.parts != parts) {
+    throw CommandError("invalid_field",
+                       "upload \"" + upload + "\" was started with " + std::to_string(staged.parts) + " parts");
+  }
+  if (staged.bytes + static_cast<int64_t>(csv.size()) > config_.max_roll_bytes) {
+    throw CommandError("roll_too_large", "the roll is over max_roll_mb; nothing was kept of this part");
+  }
+  store_.put_part(e.id, upload, part, parts, csv, now);
+  if (staged.count + (staged.has(part) ? 0 : 1) < parts) return std::nullopt;
+  std::string all = store_.joined_parts(e.id, upload);
+  store_.drop_parts(e.id, upload);
+  return all;
+}
+
+std::string ElectionPlugin::pending_reply(const json& request, const Election& e) const {
+  const std::string upload = request["upload"].get<std::string>();
+  const auto staged = store_.staged_parts(e.id, upload);
+  return json{{"election", e.id},
+              {"imported", false},
+              {"pending", true},
+              {"upload", upload},
+              {"parts", staged.parts},
+              {"received_parts", staged.count},
+              {"version", store_.current_roll(e.id).version},
+              {"voters", store_.current_roll(e.id).voters},
+              {"rejected_total", 0},
+              {"rejected", json::array()}}
       .dump();
 }
 

@@ -39,6 +39,7 @@ ElectionConfig parse_config(const std::string& config_json) {
                                 c.link_min_assurance + "\"");
   }
   c.max_roll_lines = j.value("max_roll_lines", int64_t{200000});
+  c.max_roll_bytes = j.value("max_roll_mb", int64_t{64}) * 1024 * 1024;
   const std::string reception = j.value("reception", std::string("confirm"));
   if (reception != "confirm" && reception != "one_step") {
     throw std::invalid_argument("reception: expected confirm or one_step, found \"" + reception + "\"");

@@ -22,6 +22,9 @@ inline constexpr kazasu_setting kElectionSettings[] = {
      "Lowest assurance a linking tap needs: fast, verified or possession (possession recommended).", 0, 0},
     {"max_roll_lines", KAZASU_SETTING_INTEGER, "200000",
      "Most entries election/cmd/import_roll takes in one roll; a longer roll is refused whole.", 1, 1000000},
+    {"max_roll_mb", KAZASU_SETTING_INTEGER, "64",
+     "Most megabytes of CSV one roll may have, sent whole or in parts (import_roll with upload, part, parts).", 1,
+     1024},
     {"reception", KAZASU_SETTING_STRING, "\"confirm\"",
      "confirm: a tap shows the match and staff confirm the reception (Art. 44); one_step: the tap receives.", 0, 0},
     {"match_timeout_s", KAZASU_SETTING_INTEGER, "300",
@@ -47,6 +50,7 @@ struct ElectionConfig {
   int64_t link_timeout_ms = 120000;
   std::string link_min_assurance = "possession";
   int64_t max_roll_lines = 200000;
+  int64_t max_roll_bytes = 64LL * 1024 * 1024;
   bool one_step = false;
   int64_t match_timeout_ms = 300000;
   bool by_token = true;

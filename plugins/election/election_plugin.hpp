@@ -83,6 +83,9 @@ class ElectionPlugin : public kazasu::Plugin {
   std::string open_command(const nlohmann::json& request);
   std::string import_command(const nlohmann::json& request, const kazasu::Command& command);
   std::string link_command(const nlohmann::json& request);
+  /** Keeps one part of a roll sent in parts; the whole roll once every part is here. */
+  std::optional<std::string> stage_part(const nlohmann::json& request, const Election& e, std::string csv);
+  std::string pending_reply(const nlohmann::json& request, const Election& e) const;
   std::string confirm_command(const nlohmann::json& request, const kazasu::Command& command);
   std::string absentee_command(const nlohmann::json& request, const kazasu::Command& command);
   std::string paper_command(const nlohmann::json& request, const kazasu::Command& command);

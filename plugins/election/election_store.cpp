@@ -1,5 +1,6 @@
 #include "election_store.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <kazasu/migrations.hpp>
 #include <kazasu/sqlite.hpp>
@@ -56,6 +57,9 @@ constexpr const char* kSteps[] = {
     "CREATE TABLE reconciliations (election TEXT NOT NULL, day TEXT NOT NULL, hour TEXT NOT NULL,"
     " issued INTEGER NOT NULL, receptions INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
     " PRIMARY KEY (election, day, hour));",
+    // v3: rolls sent in parts, kept until the last part is here.
+    "CREATE TABLE roll_parts (election TEXT NOT NULL, upload TEXT NOT NULL, part INTEGER NOT NULL,"
+    " parts INTEGER NOT NULL, csv TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (election, upload, part));",
 };
 
 constexpr const char* kVoterColumns =
@@ -376,6 +380,54 @@ std::map<std::string, int64_t> ElectionStore::districts(std::string_view electio
   st.bind(1, election).bind(2, current_roll(election).version);
   while (st.step()) out[st.text(0)] = st.int64(1);
   return out;
+}
+
+bool ElectionStore::Staged::has(int64_t part) const {
+  return std::find(numbers.begin(), numbers.end(), part) != numbers.end();
+}
+
+ElectionStore::Staged ElectionStore::staged_parts(std::string_view election, std::string_view upload) const {
+  Staged s;
+  Statement st(db_,
+               "SELECT part, parts, length(CAST(csv AS BLOB)) FROM roll_parts WHERE election = ?1 AND upload = ?2");
+  st.bind(1, election).bind(2, upload);
+  while (st.step()) {
+    s.numbers.push_back(st.int64(0));
+    s.parts = st.int64(1);
+    ++s.count;
+    s.bytes += st.int64(2);
+  }
+  return s;
+}
+
+void ElectionStore::put_part(std::string_view election, std::string_view upload, int64_t part, int64_t parts,
+                             std::string_view csv, int64_t now_ms) {
+  // A part sent again replaces itself (a retry after a lost reply).
+  Statement st(db_,
+               "INSERT INTO roll_parts (election, upload, part, parts, csv, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+               " ON CONFLICT (election, upload, part) DO UPDATE SET csv = excluded.csv, at_ms = excluded.at_ms");
+  st.bind(1, election).bind(2, upload).bind(3, part).bind(4, parts).bind(5, csv).bind(6, now_ms);
+  st.run();
+}
+
+std::string ElectionStore::joined_parts(std::string_view election, std::string_view upload) const {
+  std::string all;
+  Statement st(db_, "SELECT csv FROM roll_parts WHERE election = ?1 AND upload = ?2 ORDER BY part");
+  st.bind(1, election).bind(2, upload);
+  while (st.step()) all += st.text(0);
+  return all;
+}
+
+void ElectionStore::drop_parts(std::string_view election, std::string_view upload) {
+  Statement st(db_, "DELETE FROM roll_parts WHERE election = ?1 AND upload = ?2");
+  st.bind(1, election).bind(2, upload);
+  st.run();
+}
+
+void ElectionStore::drop_stale_parts(int64_t before_ms) {
+  Statement st(db_, "DELETE FROM roll_parts WHERE at_ms < ?1");
+  st.bind(1, before_ms);
+  st.run();
 }
 
 void ElectionStore::put_match(const Match& m) {

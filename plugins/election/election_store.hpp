@@ -142,6 +142,21 @@ class ElectionStore {
   /** The current roll's districts with their electorate. */
   [[nodiscard]] std::map<std::string, int64_t> districts(std::string_view election) const;
 
+  /** The parts of a roll upload kept so far. */
+  struct Staged {
+    int64_t parts = 0;  // as the first part said; 0: none kept
+    int64_t count = 0;
+    int64_t bytes = 0;
+    std::vector<int64_t> numbers;
+    [[nodiscard]] bool has(int64_t part) const;
+  };
+  [[nodiscard]] Staged staged_parts(std::string_view election, std::string_view upload) const;
+  void put_part(std::string_view election, std::string_view upload, int64_t part, int64_t parts, std::string_view csv,
+                int64_t now_ms);
+  [[nodiscard]] std::string joined_parts(std::string_view election, std::string_view upload) const;
+  void drop_parts(std::string_view election, std::string_view upload);
+  void drop_stale_parts(int64_t before_ms);
+
   void put_match(const Match& m);
   [[nodiscard]] std::optional<Match> match(std::string_view election, std::string_view voter_number,
                                            int64_t now_ms) const;

@@ -20,7 +20,7 @@ TEST(ElectionOpen, OpensAnElectionWithItsPeriodAndStationsOnce) {
   EXPECT_EQ(r["result"]["this_station"], true);
   EXPECT_EQ(r["result"]["unchanged"], false);
   EXPECT_EQ(r["result"]["roll_version"], 0);
-  EXPECT_EQ(scalar(h, "PRAGMA user_version"), 2);
+  EXPECT_EQ(scalar(h, "PRAGMA user_version"), 3);
 
   EXPECT_EQ(h.command("open", kOpen)["result"]["unchanged"], true);  // the same again is harmless
   json other = kOpen;
@@ -315,6 +315,44 @@ TEST(ElectionCounts, CountsTodaysReceptionsHereBySexAndHour) {
 TEST(ElectionConfig, APollingStationIsRequired) {
   EXPECT_THROW(FakeHost("{}"), std::runtime_error);
   EXPECT_THROW(FakeHost(R"({"polling_station": "no spaces"})"), std::runtime_error);
+}
+
+TEST(ElectionRoll, ARollTooLargeForOneCommandTravelsInPartsAndIsCheckedWhole) {
+  FakeHost h = station("honcho");
+  ASSERT_EQ(h.command("open", kOpen)["ok"], true);
+  const std::string head = kRoll.substr(0, kRoll.find("1003,"));
+  const std::string tail = kRoll.substr(kRoll.find("1003,"));
+  auto part = [&](int n, const std::string& csv, const std::string& upload = "u1") {
+    return h.command("import_roll",
+                     {{"election", "city-2027"}, {"csv", csv}, {"upload", upload}, {"part", n}, {"parts", 2}});
+  };
+  // The second part first: kept, nothing imported yet.
+  const json first = part(2, tail);
+  ASSERT_EQ(first["ok"], true) << first.dump();
+  EXPECT_EQ(first["result"]["pending"], true);
+  EXPECT_EQ(first["result"]["received_parts"], 1);
+  EXPECT_EQ(scalar(h, "SELECT count(*) FROM voters"), 0);
+  const json done = part(1, head);
+  ASSERT_EQ(done["ok"], true) << done.dump();
+  EXPECT_EQ(done["result"]["imported"], true);
+  EXPECT_EQ(done["result"]["voters"], 4);
+  EXPECT_EQ(scalar(h, "SELECT count(*) FROM roll_parts"), 0);
+
+  // A bad line in a later part refuses the whole roll, with its line number in the whole.
+  std::string bad = tail;
+  bad.replace(bad.find("1990-03-03"), 10, "1990-13-03");
+  ASSERT_EQ(part(1, head, "u2")["result"]["pending"], true);
+  const json refused = part(2, bad, "u2");
+  EXPECT_EQ(refused["result"]["imported"], false);
+  EXPECT_EQ(refused["result"]["rejected"][0]["line"], 5);
+  EXPECT_EQ(refused["result"]["version"], 1);
+
+  EXPECT_EQ(part(1, "1001,x", "u3")["code"], "invalid_field");  // a part must end at a line break
+  EXPECT_EQ(h.command("import_roll", {{"election", "city-2027"}, {"csv", head}, {"upload", "u4"}, {"part", 1}})["code"],
+            "missing_field");
+  EXPECT_EQ(h.command("import_roll",
+                      {{"election", "city-2027"}, {"csv", head}, {"upload", "u4"}, {"part", 3}, {"parts", 2}})["code"],
+            "invalid_field");
 }
 
 }  // namespace
