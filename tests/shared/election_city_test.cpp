@@ -7,6 +7,7 @@
 // settable clock.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <thread>
 
 #include "city.hpp"
@@ -207,6 +208,62 @@ TEST_F(ElectionCity, CountsCrossAnHourAndCloseExportsAndPurgeWaitsForRetention) 
   EXPECT_EQ(purged["result"]["receptions_deleted"], 2);
   EXPECT_EQ(purged["result"]["shared_released"], 2);
   EXPECT_EQ(std::stoll(pg_.sql("SELECT count(*) FROM kazasu.shared_records WHERE key LIKE 'voter:city-2027:%'")), 0);
+}
+
+TEST_F(ElectionCity, TwoElectionsAtOnceAndElectionDayAtTheWrongStationAndAVoterWithoutACard) {
+  auto& honcho = start("honcho");
+  auto& sakae = start("sakae");
+  test::Subscriber pc(broker_->uri(), "kazasu/v1/#");
+  prepare(pc, honcho, "honcho");
+  prepare(pc, sakae, "sakae");
+  // The Supreme Court review held with it, its early voting starting later.
+  json review = kOpen;
+  review["election"] = "review-2027";
+  review["name"] = "最高裁判所裁判官国民審査";
+  review["early_voting_start"] = "2027-04-06";
+  for (const char* station : {"honcho", "sakae"}) {
+    ASSERT_EQ(call(pc, station, "open", review)["ok"], true);
+    ASSERT_EQ(call(pc, station, "import_roll", {{"election", "review-2027"}, {"csv", kRoll}})["result"]["imported"],
+              true);
+  }
+  ASSERT_EQ(call(pc, "honcho", "link", {{"election", "review-2027"}, {"voter_number", "1001"}})["ok"], true);
+  honcho.tap("counter-1", "alice");
+  ASSERT_TRUE(pc.next("honcho/election/linked", 10s));
+
+  // One tap, one match per election; each confirmed on its own.
+  honcho.tap("counter-1", "alice");
+  std::set<std::string> elections;
+  for (int i = 0; i < 2; ++i) {
+    auto m = pc.next("honcho/election/match", 10s);
+    ASSERT_TRUE(m) << honcho.log();
+    elections.insert(json::parse(m->payload)["election"].get<std::string>());
+  }
+  EXPECT_EQ(elections, (std::set<std::string>{"city-2027", "review-2027"}));
+  EXPECT_EQ(
+      call(pc, "honcho", "confirm", {{"election", "review-2027"}, {"voter_number", "1001"}})["result"]["received"],
+      true);
+  // At sakae the review stops the voter, the city election does not.
+  sakae.tap("counter-1", "alice");
+  auto stop = pc.next("sakae/election/already_received", 10s);
+  ASSERT_TRUE(stop);
+  EXPECT_EQ(json::parse(stop->payload)["election"], "review-2027");
+  auto match = pc.next("sakae/election/match", 10s);
+  ASSERT_TRUE(match);
+  EXPECT_EQ(json::parse(match->payload)["election"], "city-2027");
+
+  // Election day: bob (assigned to sakae) at honcho is sent to sakae; received there without his card.
+  set_clock(honcho, "2027-04-11T09:00:00+09:00");
+  set_clock(sakae, "2027-04-11T09:05:00+09:00");
+  const json wrong =
+      call(pc, "honcho", "confirm", {{"election", "city-2027"}, {"voter_number", "1002"}, {"without_card", true}});
+  EXPECT_EQ(wrong["result"]["received"], false) << wrong.dump();
+  EXPECT_EQ(wrong["result"]["reason"], "wrong_station");
+  EXPECT_EQ(wrong["result"]["assigned_station"], "sakae");
+  const json roll =
+      call(pc, "sakae", "confirm", {{"election", "city-2027"}, {"voter_number", "1002"}, {"without_card", true}});
+  EXPECT_EQ(roll["result"]["received"], true) << roll.dump();
+  EXPECT_EQ(roll["result"]["match"], "roll");
+  EXPECT_EQ(roll["result"]["kind"], "election_day");
 }
 
 }  // namespace
