@@ -21,6 +21,10 @@ nlohmann::ordered_json status_payload(const Topics& topics, const StatusFacts& f
   for (const auto& [name, version] : facts.plugins) j["plugins"].push_back({{"name", name}, {"version", version}});
   j["refused_plugins"] = nlohmann::json::array();
   for (const auto& [name, reason] : facts.refused) j["refused_plugins"].push_back({{"name", name}, {"reason", reason}});
+  if (facts.reload) {
+    j["reload"] = {
+        {"ok", facts.reload->ok}, {"at", clock::rfc3339(facts.reload->at_unix_ms)}, {"errors", facts.reload->errors}};
+  }
   if (storage != nullptr) {
     j["storage"] = {{"state", storage->state},
                     {"free_bytes", storage->free_bytes},

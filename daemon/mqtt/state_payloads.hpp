@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,13 +14,21 @@
 
 namespace kazasu {
 
-/** What `status` says about the station, fixed from the start. */
+/** The last reload: when, and why it was refused (errors as FILE:LINE: key: sentence). */
+struct ReloadFacts {
+  bool ok = true;
+  int64_t at_unix_ms = 0;
+  std::vector<std::string> errors;
+};
+
+/** What `status` says about the station, fixed from the start (but the last reload). */
 struct StatusFacts {
   std::string boot_id;
   std::string version;
   std::vector<std::string> readers;
   std::vector<std::pair<std::string, std::string>> plugins;  // name, version
   std::vector<std::pair<std::string, std::string>> refused;  // name, reason
+  std::optional<ReloadFacts> reload;                         // none before the first reload
 };
 
 /** The `storage` part of `status` while running. */

@@ -25,6 +25,7 @@ nlohmann::json Station::control(const nlohmann::json& req) {
   if (cmd == "pin") return control_pin(req);
   if (cmd == "clock") return control_clock(req);
   if (cmd == "status") return control_status();
+  if (cmd == "reload") return reload(std::chrono::milliseconds(100));
   return control_refusal("unknown_command", "unknown command \"" + cmd.substr(0, 64) + "\"");
 }
 

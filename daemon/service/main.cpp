@@ -15,6 +15,7 @@
 #include "dispatch/plugin_library.hpp"
 #include "dispatch/plugin_settings.hpp"
 #include "identify/token_key.hpp"
+#include "service/config_check.hpp"
 #include "service/daemon.hpp"
 
 #ifndef KAZASU_VERSION
@@ -53,25 +54,12 @@ int check_config(const std::string& file, const std::string& user) {
       return 2;
     }
   }
-  std::vector<kazasu::ConfigError> errors;
-  kazasu::Config cfg = kazasu::load_config(file, errors);
-  if (!cfg.station.secret_file.empty()) {
-    if (auto problem = kazasu::check_secret_file(cfg.station.secret_file, reader)) {
-      errors.push_back(kazasu::ConfigError{file, cfg.station.secret_file_line, "station.secret_file", *problem});
-    }
-  }
-  std::vector<std::string> names;
-  for (auto& p : cfg.plugins) {
-    auto e = kazasu::check_plugin(cfg, p, names);
-    errors.insert(errors.end(), e.begin(), e.end());
-  }
-  if (errors.empty()) {
+  const kazasu::CheckedConfig checked = kazasu::check_config_file(file, reader);
+  if (checked.errors.empty()) {
     std::cout << file << ": ok\n";
     return 0;
   }
-  std::stable_sort(errors.begin(), errors.end(),
-                   [](const kazasu::ConfigError& a, const kazasu::ConfigError& b) { return a.line < b.line; });
-  for (const auto& err : errors) std::cerr << err.str() << '\n';
+  for (const auto& err : checked.errors) std::cerr << err.str() << '\n';
   return 2;
 }
 
@@ -156,13 +144,8 @@ int main(int argc, char** argv) {
     for (const auto& err : e.errors()) kazasu::log::error(err.str());
     return 2;
   }
-  if (!cfg.station.timezone.empty()) {
-    // Before any thread starts: localtime_r reads TZ.
-    ::setenv("TZ", cfg.station.timezone.c_str(), 1);
-    ::tzset();
-  }
   try {
-    return kazasu::run_daemon(cfg);
+    return kazasu::run_daemon(config_file, std::move(cfg));
   } catch (const std::exception& e) {
     kazasu::log::error("kazasud cannot start", "error", e.what());
     return 1;

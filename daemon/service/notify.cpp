@@ -10,6 +10,12 @@ void ready(const std::string& status) {
 void stopping() {
   sd_notify(0, "STOPPING=1");
 }
+void reloading() {
+  sd_notify(0, "RELOADING=1");
+}
+void status(const std::string& text) {
+  sd_notifyf(0, "STATUS=%s", text.c_str());
+}
 void watchdog() {
   sd_notify(0, "WATCHDOG=1");
 }

@@ -9,6 +9,10 @@ namespace kazasu::notify {
 
 void ready(const std::string& status);
 void stopping();
+/** RELOADING=1: systemd waits for the next ready() (ExecReload sends SIGHUP). */
+void reloading();
+/** STATUS=: the one line `systemctl status` shows. */
+void status(const std::string& text);
 void watchdog();
 /** Half the watchdog interval systemd asked for, or zero when there is none. */
 std::chrono::microseconds watchdog_period();

@@ -9,6 +9,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
+#include "service/config_check.hpp"
 #include "service/notify.hpp"
 
 #ifndef KAZASU_VERSION
@@ -50,8 +51,9 @@ std::vector<std::shared_ptr<OutboxStore>> all_stores(const DaemonOutbox& daemon_
 
 }  // namespace
 
-Station::Station(const Config& cfg)
+Station::Station(const Config& cfg, std::string config_file, std::optional<ReloadFacts> reload)
     : cfg_(cfg),
+      config_file_(std::move(config_file)),
       key_(TokenKey::load(cfg.station.secret_file)),
       topics_(cfg.station.site, cfg.station.name),
       boot_ms_(clock::now_unix_ms()),
@@ -85,6 +87,7 @@ Station::Station(const Config& cfg)
       pins_(std::chrono::milliseconds(cfg.identify.pin_ttl_ms)),
       trust_(load_trust_anchors(cfg.identify)),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {
+  facts_.reload = std::move(reload);
   arm_flush();
   shared_.on_conflict = [this](const std::string& plugin, const std::string& key, const std::string& entry_id) {
     boost::asio::post(io_, [this, plugin, key, entry_id] { on_shared_conflict(plugin, key, entry_id); });
@@ -221,19 +224,75 @@ void Station::sweep_logs() {
   log_sweep_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     log::flush_suppressed();
+    update_systemd_status();
     sweep_logs();
   });
+}
+
+// The line `systemctl status kazasud` shows, kept current once a second.
+void Station::update_systemd_status() {
+  size_t ready = 0;
+  for (const auto& [name, st] : driver_states_) ready += st.first != ReaderState::error ? 1 : 0;
+  std::string line = "readers " + std::to_string(ready) + "/" + std::to_string(readers_.size()) + " ready; broker " +
+                     (publisher_.connected() ? "connected" : "not connected") + "; " +
+                     std::to_string(publisher_.queued()) + " outcomes queued";
+  if (storage_.state() != StorageHealth::State::ok) line += "; storage " + std::string(to_string(storage_.state()));
+  if (facts_.reload && !facts_.reload->ok) line += "; last reload refused";
+  if (line != systemd_status_) notify::status(line);
+  systemd_status_ = std::move(line);
 }
 
 void Station::on_signal(const boost::system::error_code& ec, int sig) {
   if (ec) return;
   if (sig == SIGHUP) {
-    log::notice("SIGHUP received; configuration reload is not supported yet, restart to apply changes");
-    signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+    reload();
+    if (!stopping_) signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
     return;
   }
   log::notice("stopping", "signal", sig);
   notify::stopping();
+  begin_stop();
+}
+
+nlohmann::json Station::reload(std::chrono::milliseconds delay) {
+  if (stopping_) return control_refusal("stopping", "kazasud is already stopping or reloading");
+  if (config_file_.empty()) return control_refusal("no_config_file", "this kazasud was started without a config file");
+  notify::reloading();
+  log::notice("reloading the configuration", "file", config_file_);
+  CheckedConfig checked;
+  try {
+    checked = check_config_file(config_file_);
+  } catch (const std::exception& e) {
+    checked.errors.push_back(ConfigError{config_file_, 0, "", e.what()});
+  }
+  ReloadFacts facts;
+  facts.at_unix_ms = clock::now_unix_ms();
+  if (!checked.errors.empty()) {
+    facts.ok = false;
+    for (const auto& err : checked.errors) {
+      log::error("reload refused: the running configuration stays", "error", err.str());
+      if (facts.errors.size() < 20) facts.errors.push_back(err.str());
+    }
+    facts_.reload = facts;
+    publish_status();
+    notify::ready("reload refused: " + facts.errors.front());
+    nlohmann::json refused = control_refusal("config_invalid", "the configuration has errors; nothing changed");
+    refused["errors"] = facts.errors;
+    return refused;
+  }
+  facts_.reload = facts;
+  next_config_ = std::move(checked.config);
+  // A delay lets the control socket's answer leave before the socket closes.
+  reload_timer_.expires_after(delay);
+  reload_timer_.async_wait([this](const boost::system::error_code& e) {
+    if (!e) begin_stop();
+  });
+  stopping_ = true;
+  return {{"ok", true}, {"reloading", true}};
+}
+
+void Station::begin_stop() {
+  stopping_ = true;
   for (auto& [name, driver] : readers_) driver->stop();
   control_->stop();
   watchdog_.cancel();
@@ -247,12 +306,20 @@ void Station::wait_drain() {
     if (dispatcher_.in_flight() > 0) {
       log::warning("stopping with taps still inside plugins", "count", dispatcher_.in_flight());
     }
-    publisher_.stop(status_payload(topics_, facts_, clock::now_unix_ms(), "offline").dump(), kDisconnectBudget);
+    // A reload keeps `online`: the next station publishes its own status at once.
+    const bool reloading = next_config_.has_value();
+    const StorageFacts storage = storage_facts();
+    publisher_.stop(status_payload(topics_, facts_, clock::now_unix_ms(), reloading ? "online" : "offline",
+                                   reloading ? &storage : nullptr)
+                        .dump(),
+                    kDisconnectBudget);
     flush_timer_.cancel();
     log_sweep_.cancel();
     storage_.stop();
     shared_.stop();
     timers_.stop();
+    reload_timer_.cancel();
+    signals_.cancel();
     io_.stop();
     return;
   }

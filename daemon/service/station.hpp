@@ -42,8 +42,12 @@ namespace kazasu {
 
 class Station {
  public:
-  /** Makes every part; the data directory must already be prepared. Throws on start-up failure. */
-  explicit Station(const Config& cfg);
+  /**
+   * Makes every part; the data directory must already be prepared. Throws on
+   * start-up failure. `config_file` is what a reload reads again; `reload`
+   * is the last reload's outcome, shown in `status`.
+   */
+  Station(const Config& cfg, std::string config_file = {}, std::optional<ReloadFacts> reload = std::nullopt);
   Station(const Station&) = delete;
   Station& operator=(const Station&) = delete;
 
@@ -52,6 +56,17 @@ class Station {
 
   /** Answers one control socket request (control_commands.cpp). */
   nlohmann::json control(const nlohmann::json& req);
+
+  /**
+   * Reads and checks the config file whole. Bad: nothing changes, the errors
+   * are logged and shown in `status`, and the answer says why. Good: this
+   * station stops as for SIGTERM (taps in flight commit, status stays online)
+   * so that run() returns and the caller starts the new config.
+   */
+  nlohmann::json reload(std::chrono::milliseconds delay = std::chrono::milliseconds(0));
+  /** The config a good reload read, once run() has returned. */
+  std::optional<Config> take_reload() { return std::exchange(next_config_, std::nullopt); }
+  [[nodiscard]] const std::optional<ReloadFacts>& reload_facts() const { return facts_.reload; }
 
  private:
   nlohmann::json control_tap(const nlohmann::json& req);
@@ -69,10 +84,14 @@ class Station {
   void arm_flush();
   void kick_watchdog();
   void sweep_logs();
+  void update_systemd_status();
   void on_signal(const boost::system::error_code& ec, int sig);
+  void begin_stop();
   void wait_drain();
 
   const Config& cfg_;
+  const std::string config_file_;
+  std::optional<Config> next_config_;  // set by a good reload
   const TokenKey key_;
   const Topics topics_;
   const int64_t boot_ms_;
@@ -86,7 +105,7 @@ class Station {
   DaemonOutbox daemon_outbox_;
   shared::Service shared_;  // before plugins_: they call it, and outlive it never
   PluginHost plugins_;
-  const StatusFacts facts_;  // what `status` always says
+  StatusFacts facts_;  // what `status` says: fixed from the start, but the last reload
   Publisher publisher_;
   StageLog stage_log_;
   std::vector<std::shared_ptr<OutboxStore>> stores_;
@@ -115,6 +134,9 @@ class Station {
   boost::asio::steady_timer log_sweep_{io_};
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drain_{io_};
+  boost::asio::steady_timer reload_timer_{io_};
+  bool stopping_ = false;
+  std::string systemd_status_;
   std::chrono::steady_clock::time_point drain_deadline_;
 };
 
