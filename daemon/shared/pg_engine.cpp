@@ -440,6 +440,23 @@ Entries PgEngine::entries(std::string_view plugin, std::string_view key, size_t 
   return out;
 }
 
+std::optional<std::set<std::string>> PgEngine::held_ids(std::string_view plugin, std::string_view key,
+                                                        const std::vector<std::string>& ids) {
+  const auto deadline = Clock::now() + options_.deadline;
+  std::string error;
+  auto c = take(deadline, error);
+  if (!c) return std::nullopt;
+  std::set<std::string> held;
+  for (const auto& id : ids) {
+    auto rows = c->exec("SELECT 1 FROM kazasu.shared_entries WHERE plugin = $1 AND key = $2 AND entry_id = $3",
+                        {plugin, key, id}, deadline, error);
+    if (!rows) return std::nullopt;
+    if (rows->count() > 0) held.insert(id);
+  }
+  give(std::move(c));
+  return held;
+}
+
 std::optional<std::vector<HeldClaim>> PgEngine::claims_of(std::string_view plugin, std::string_view station) {
   const auto deadline = Clock::now() + options_.deadline;
   std::string error;

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,6 +108,13 @@ class Engine {
   virtual Status append(std::string_view plugin, std::string_view key, const Entry& entry) = 0;
   /** The key's newest entries (at most `limit`) and the sum and count of all of them. */
   virtual Entries entries(std::string_view plugin, std::string_view key, size_t limit) = 0;
+  /**
+   * Which of `ids` the engine already holds under `key`: a station that
+   * crashed between the engine's answer and its local delete has rows queued
+   * that the engine counts already. nullopt when unavailable.
+   */
+  virtual std::optional<std::set<std::string>> held_ids(std::string_view plugin, std::string_view key,
+                                                        const std::vector<std::string>& ids) = 0;
   /** Claims `station` holds for `plugin` (for reconciling after a crash); nullopt when unavailable. */
   virtual std::optional<std::vector<HeldClaim>> claims_of(std::string_view plugin, std::string_view station) = 0;
 };

@@ -143,8 +143,8 @@ bool Service::replay(Attached& a) {
   while (true) {
     std::vector<Row> rows;
     {
-      auto st = a.db->prepare(
-          "SELECT seq, key, entry_id, body, amount, at_ms FROM kazasu_shared_queue ORDER BY seq LIMIT ?");
+      auto st =
+          a.db->prepare("SELECT seq, key, entry_id, body, amount, at_ms FROM kazasu_shared_queue ORDER BY seq LIMIT ?");
       st.bind(1, int64_t{kReplayBatch});
       while (st.step()) rows.push_back(Row{st.int64(0), st.text(1), st.text(2), st.text(3), st.int64(4), st.int64(5)});
     }
@@ -166,8 +166,8 @@ bool Service::replay(Attached& a) {
       }
       if (s == Status::conflict) {
         ++conflicts_;
-        log::error("shared entry conflict: the engine holds this id with another body or amount", "plugin",
-                   a.plugin, "entry", r.entry_id);
+        log::error("shared entry conflict: the engine holds this id with another body or amount", "plugin", a.plugin,
+                   "entry", r.entry_id);
         if (on_conflict) on_conflict(a.plugin, r.key, r.entry_id);
       }
       done.push_back(r.seq);
@@ -222,6 +222,14 @@ Entries Service::entries(const std::string& plugin, sqlite::Database& db, std::s
   while (st.step()) {
     if (a != nullptr && a->in_engine.count(st.int64(0)) > 0) continue;  // counted by the engine already
     pending.push_back(Entry{st.text(1), st.text(2), st.int64(3), station_, st.int64(4), true});
+  }
+  if (!pending.empty()) {
+    // Rows sent before a crash but not deleted are the engine's already.
+    std::vector<std::string> ids;
+    for (const auto& p : pending) ids.push_back(p.entry_id);
+    const auto held = engine_->held_ids(plugin, key, ids);
+    if (!held) return Entries{Status::unavailable, {}, 0, 0, "the engine did not answer"};
+    std::erase_if(pending, [&](const Entry& p) { return held->contains(p.entry_id); });
   }
   for (const auto& p : pending) {
     out.sum += p.amount;

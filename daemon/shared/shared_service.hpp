@@ -83,8 +83,8 @@ class Service {
     std::string plugin;
     std::unique_ptr<sqlite::Database> db;  // the replayer's own connection
     bool reconciled = false;
-    std::mutex mutex;              // held while a row is on its way, so entries() never counts it twice
-    std::set<int64_t> in_engine;   // rows the engine has that are not deleted locally yet
+    std::mutex mutex;             // held while a row is on its way, so entries() never counts it twice
+    std::set<int64_t> in_engine;  // rows the engine has that are not deleted locally yet
   };
   void run();
   bool replay(Attached& a);     // false: the engine is away

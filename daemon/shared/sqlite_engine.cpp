@@ -204,6 +204,23 @@ Entries SqliteEngine::entries(std::string_view plugin, std::string_view key, siz
   return out;
 }
 
+std::optional<std::set<std::string>> SqliteEngine::held_ids(std::string_view plugin, std::string_view key,
+                                                            const std::vector<std::string>& ids) {
+  std::lock_guard lock(mutex_);
+  std::set<std::string> held;
+  try {
+    auto st = db_.prepare("SELECT 1 FROM kazasu_shared_entries WHERE plugin = ? AND key = ? AND entry_id = ?");
+    for (const auto& id : ids) {
+      st.bind(1, plugin).bind(2, key).bind(3, id);
+      if (st.step()) held.insert(id);
+      st.reset();
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return held;
+}
+
 std::optional<std::vector<HeldClaim>> SqliteEngine::claims_of(std::string_view plugin, std::string_view station) {
   std::lock_guard lock(mutex_);
   std::vector<HeldClaim> out;

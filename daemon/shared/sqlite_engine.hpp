@@ -25,6 +25,8 @@ class SqliteEngine : public Engine {
              int64_t expected_version, const Writer& writer) override;
   Status append(std::string_view plugin, std::string_view key, const Entry& entry) override;
   Entries entries(std::string_view plugin, std::string_view key, size_t limit) override;
+  std::optional<std::set<std::string>> held_ids(std::string_view plugin, std::string_view key,
+                                                const std::vector<std::string>& ids) override;
   std::optional<std::vector<HeldClaim>> claims_of(std::string_view plugin, std::string_view station) override;
 
  private:

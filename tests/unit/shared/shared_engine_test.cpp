@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "postgres.hpp"
 #include "process.hpp"
 #include "shared/pg_engine.hpp"
+#include "shared/shared_service.hpp"
 #include "shared/sqlite_engine.hpp"
 
 namespace kazasu::shared {
@@ -101,6 +103,34 @@ TEST_P(Engines, AppendsAreIdempotentAndSummed) {
   EXPECT_EQ(all.count, 7);
   ASSERT_EQ(all.entries.size(), 3u);
   EXPECT_EQ(all.entries[0].entry_id, "v4") << "newest first";
+}
+
+TEST_P(Engines, HeldIdsNameTheEntriesTheEngineHasAlready) {
+  auto a = open();
+  ASSERT_EQ(a->append(plugin(), "ledger", Entry{"e1", "", 5, "city/A", 1}), Status::ok);
+  const auto held = a->held_ids(plugin(), "ledger", {"e1", "e2"});
+  ASSERT_TRUE(held);
+  EXPECT_EQ(*held, (std::set<std::string>{"e1"}));
+  EXPECT_TRUE(a->held_ids(plugin() + "_other", "ledger", {"e1"})->empty());
+}
+
+// A station killed after the engine took its entry but before the local
+// delete still has the row queued; a read must count the entry once.
+TEST(SharedService, ARowTheEngineHasAlreadyIsCountedOnceAfterACrash) {
+  test::TempDir dir;
+  SharedConfig cfg;
+  cfg.sqlite_file = dir.path() / "shared.db";
+  Service service(cfg, "city/A", 1);
+  service.attach("pts", dir.path() / "pts.db");
+  sqlite::Database db(dir.path() / "pts.db", sqlite::Sync::normal);
+  db.exec("INSERT INTO kazasu_shared_queue (key, entry_id, body, amount, at_ms) VALUES ('acct', 'e1', '', 10, 1)");
+  db.exec("INSERT INTO kazasu_shared_queue (key, entry_id, body, amount, at_ms) VALUES ('acct', 'e2', '', 5, 2)");
+  ASSERT_EQ(service.engine().append("pts", "acct", Entry{"e1", "", 10, "city/A", 1}), Status::ok);
+  const Entries e = service.entries("pts", db, "acct", 10);
+  ASSERT_EQ(e.status, Status::ok);
+  EXPECT_EQ(e.sum, 15);
+  EXPECT_EQ(e.count, 2);
+  ASSERT_EQ(e.entries.size(), 2u);
 }
 
 TEST_P(Engines, ClaimsOfAStationAreListedForReconciling) {
