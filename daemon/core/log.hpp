@@ -3,12 +3,16 @@
 //   <6>tap identified reader=counter-1 plugin=library ms=3.1
 // Never pass a token, secret, serial, UID, PIN, name or address as a field.
 // A sentence repeated more than 50 times in 10 s is suppressed for the rest
-// of that window and its count written afterwards.
+// of that window and its count written afterwards. Under systemd (stderr is
+// the journal stream) each line goes to the journal instead, with the fields
+// as journal fields too (READER=, PLUGIN=, TAP_ID=, REASON=, ...), so
+// `journalctl -u kazasud READER=counter-1` finds a reader's lines.
 #pragma once
 
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kazasu::log {
 
@@ -28,6 +32,32 @@ void flush_suppressed();
 
 namespace detail {
 void append_value(std::string& out, std::string_view value);
+
+/** True when stderr is systemd's journal stream ($JOURNAL_STREAM names it). */
+bool journal_enabled();
+/** A journal field name for a log key: "tap_id" -> "TAP_ID" (A-Z, 0-9, _; never leading _). */
+std::string journal_key(std::string_view key);
+/** Sends one line and its fields to the journal (rate-limited like write()). */
+void write_journal(Level level, std::string_view sentence, std::string_view line, std::vector<std::string> fields);
+
+template <class V>
+std::string text_of(const V& value) {
+  if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+    return std::string(std::string_view(value));
+  } else {
+    std::ostringstream s;
+    s << value;
+    return s.str();
+  }
+}
+
+inline void journal_fields(std::vector<std::string>&) {}
+
+template <class V, class... Rest>
+void journal_fields(std::vector<std::string>& out, std::string_view key, const V& value, const Rest&... rest) {
+  out.push_back(journal_key(key) + "=" + text_of(value));
+  journal_fields(out, rest...);
+}
 
 template <class V>
 void append_field(std::string& out, std::string_view key, const V& value) {
@@ -59,6 +89,13 @@ void emit(Level lvl, std::string_view message, const Fields&... fields) {
   if (!enabled(lvl)) return;
   std::string line(message);
   detail::append_fields(line, fields...);
+  if (detail::journal_enabled()) {
+    std::vector<std::string> journal;
+    journal.reserve(sizeof...(Fields) / 2);
+    detail::journal_fields(journal, fields...);
+    detail::write_journal(lvl, message, line, std::move(journal));
+    return;
+  }
   write(lvl, message, line);
 }
 

@@ -1,5 +1,7 @@
 #include "mqtt/publisher.hpp"
 
+#include "mqtt/broker_errors.hpp"
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <random>
@@ -56,6 +58,7 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
   // as long as the client does.
   connect_listener_ = std::make_unique<Listener>([this, post](bool ok, const mqtt::token& tok) {
     const int rc = tok.get_return_code();
+    const int reason = static_cast<int>(tok.get_reason_code());
     bool session_present = false;
     if (ok) {
       try {
@@ -63,12 +66,13 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
       } catch (const std::exception&) {  // no CONNACK details: treat as a fresh session
       }
     }
-    post([this, ok, rc, session_present] {
+    post([this, ok, rc, reason, session_present] {
       connecting_ = false;
       if (ok) {
         on_connected(session_present);
       } else {
-        log::warning("broker connection failed", "uri", cfg_.uri, "rc", rc);
+        log::warning("broker connection failed", "uri", cfg_.uri, "reason", broker_failure_words(rc, reason), "rc",
+                     rc);
         schedule_reconnect();
       }
     });
