@@ -573,4 +573,8 @@ int32_t PluginInstance::host_broker_encrypted(kazasu_context* ctx) {
   return ctx->self->cfg_.broker_encrypted ? 1 : 0;
 }
 
+void PluginInstance::probe() {
+  boost::asio::post(strand_, [this] { probe_ns_.store(clock::monotonic_ns(), std::memory_order_relaxed); });
+}
+
 }  // namespace kazasu

@@ -48,6 +48,9 @@ class PluginInstance {
   [[nodiscard]] const std::string& name() const { return cfg_.name; }
   [[nodiscard]] std::string version() const { return lib_->version(); }
   [[nodiscard]] int budget_ms() const { return cfg_.budget_ms; }
+  /** Posts a probe through the plugin's strand; last_probe_ns() says when the last one ran. */
+  void probe();
+  [[nodiscard]] int64_t last_probe_ns() const { return probe_ns_.load(std::memory_order_relaxed); }
   [[nodiscard]] const std::shared_ptr<OutboxStore>& outbox_store() const { return store_; }
   [[nodiscard]] uint64_t taps() const { return taps_.load(); }
   [[nodiscard]] uint64_t errors() const { return errors_.load(); }
@@ -136,6 +139,7 @@ class PluginInstance {
   sqlite::Database db_;      // used on the strand only
   std::shared_ptr<OutboxStore> store_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
+  std::atomic<int64_t> probe_ns_{0};  // the watchdog's probe through strand_ last ran then
   std::unique_ptr<kazasu_context> ctx_;
   void* instance_ = nullptr;
   Current* current_ = nullptr;  // set during a callback only

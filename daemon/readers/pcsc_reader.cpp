@@ -75,6 +75,7 @@ void PcscReader::publish_context(SCARDCONTEXT ctx, bool valid) {
 }
 
 bool PcscReader::pause(std::chrono::milliseconds d) {
+  progress_ns_.store(clock::monotonic_ns(), std::memory_order_relaxed);
   std::unique_lock lock(mutex_);
   return !wake_.wait_for(lock, d, [this] { return stopping_; });
 }

@@ -53,6 +53,11 @@ class PcscReader : public ReaderDriver {
   void set_state(ReaderState state, const std::string& detail);
   /** Sleeps unless stopping; false when stop() was called. */
   bool pause(std::chrono::milliseconds d);
+
+ public:
+  [[nodiscard]] int64_t last_progress_ns() const override { return progress_ns_.load(std::memory_order_relaxed); }
+
+ private:
   void publish_context(SCARDCONTEXT ctx, bool valid);
 
   boost::asio::io_context& io_;
@@ -64,6 +69,8 @@ class PcscReader : public ReaderDriver {
   StateSink on_state_;
   std::thread worker_;
 
+  // Every turn of the worker's loop passes pause(): the watchdog's proof of life.
+  std::atomic<int64_t> progress_ns_{0};
   std::mutex mutex_;  // guards stopping_ and the context handle stop() cancels
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -48,6 +48,11 @@ class ReaderDriver {
   /** Starts watching; both sinks are invoked on the io thread. */
   virtual void start(ReadSink on_read, StateSink on_state) = 0;
   virtual void stop() = 0;
+  /**
+   * When a driver's own worker last went round its loop (monotonic ns), for
+   * the watchdog; -1 for a driver without a worker (it lives on the io thread).
+   */
+  [[nodiscard]] virtual int64_t last_progress_ns() const { return -1; }
 };
 
 }  // namespace kazasu

@@ -211,8 +211,29 @@ void Station::arm_flush() {
   });
 }
 
+// systemd's watchdog is fed only while every part of kazasud makes progress:
+// this timer proves the io thread, each pcsc reader's worker goes round its
+// loop at least once a second, and a probe posted through each plugin's
+// strand comes back. A part silent for a whole watchdog interval stops the
+// feeding; systemd then restarts kazasud (Restart=on-failure).
 void Station::kick_watchdog() {
-  notify::watchdog();
+  const int64_t now = clock::monotonic_ns();
+  const int64_t limit = std::chrono::duration_cast<std::chrono::nanoseconds>(wd_period_).count() * 2;
+  if (wd_started_ns_ == 0) wd_started_ns_ = now;
+  std::string stuck;
+  for (const auto& [name, driver] : readers_) {
+    const int64_t beat = driver->last_progress_ns();
+    if (beat >= 0 && now - std::max(beat, wd_started_ns_) > limit) stuck = "reader " + name;
+  }
+  for (const auto& p : plugins_.plugins()) {
+    if (now - std::max(p->last_probe_ns(), wd_started_ns_) > limit) stuck = "plugin " + p->name();
+    p->probe();
+  }
+  if (stuck.empty()) {
+    notify::watchdog();
+  } else {
+    log::error("watchdog not fed: a part of kazasud makes no progress", "part", stuck);
+  }
   watchdog_.expires_after(wd_period_);
   watchdog_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) kick_watchdog();

@@ -130,6 +130,7 @@ class Station {
   std::optional<ControlSocket> control_;
   boost::asio::steady_timer watchdog_{io_};
   std::chrono::microseconds wd_period_{0};
+  int64_t wd_started_ns_ = 0;
   // Counts of rate-limited log lines are written once their window has passed.
   boost::asio::steady_timer log_sweep_{io_};
   boost::asio::signal_set signals_;
