@@ -66,6 +66,16 @@ class ElectionCity : public test::CityTest {
   // Opens the election, imports the roll and links alice to voter 1001 at `station`.
   void prepare(test::Subscriber& pc, test::Daemon& d, const std::string& station) {
     ASSERT_EQ(call(pc, station, "open", kOpen)["ok"], true);
+    // A roll with bad lines is refused whole, each line named.
+    const json bad =
+        call(pc, station, "import_roll",
+             {{"election", "city-2027"},
+              {"csv", kRoll + "1003,北　三郎,キタ　サブロウ,1960-02-30,1,第1投票区,honcho,\n1004,短い\n"}});
+    ASSERT_EQ(bad["result"]["imported"], false) << bad.dump();
+    EXPECT_EQ(bad["result"]["rejected"], json::parse(R"([{"line":4,"reason":"birth_date must be a real date written )"
+                                                     R"(YYYY-MM-DD"},{"line":5,"reason":"expected 8 fields (9 with )"
+                                                     R"(address), found 2"}])"));
+    EXPECT_EQ(bad["result"]["version"], 0);
     const json imported = call(pc, station, "import_roll", {{"election", "city-2027"}, {"csv", kRoll}});
     ASSERT_EQ(imported["result"]["imported"], true) << imported.dump();
     ASSERT_EQ(call(pc, station, "link", {{"election", "city-2027"}, {"voter_number", "1001"}})["ok"], true);
@@ -98,7 +108,7 @@ TEST_F(ElectionCity, AVoterReceivedAtOneStationIsStoppedAtTheOther) {
   const json j = json::parse(stopped->payload);
   EXPECT_EQ(j["voter_number"], "1001");
   EXPECT_EQ(j["received_at_station"], "honcho");
-  EXPECT_EQ(j["received_at"], "2027-04-06T10:00:00+09:00");
+  EXPECT_EQ(j["received_at"].get<std::string>().rfind("2027-04-06T10:00:", 0), 0u) << j.dump();
   EXPECT_FALSE(pc.next("sakae/election/match", 300ms)) << "a match for a received voter";
   const json late = call(pc, "sakae", "confirm", {{"election", "city-2027"}, {"voter_number", "1001"}});
   EXPECT_EQ(late["error"]["code"], "no_match") << late.dump();
