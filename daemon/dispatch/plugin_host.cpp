@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.hpp"
+#include "dispatch/crash_log.hpp"
 #include "dispatch/plugin_settings.hpp"
 
 namespace kazasu {
@@ -51,7 +52,19 @@ std::vector<ConfigError> check_plugin(const Config& cfg, PluginConfig& plugin, s
 PluginHost::PluginHost(const Config& cfg, const Topics& topics, const boost::asio::any_io_executor& pool,
                        shared::Service* shared) {
   std::vector<std::string> names;
+  const auto quarantined = crash::quarantined(cfg.station.data_dir);
   for (PluginConfig p : cfg.plugins) {
+    const auto q = std::find_if(quarantined.begin(), quarantined.end(),
+                                [&](const crash::Quarantined& x) { return x.plugin == p.name; });
+    if (q != quarantined.end()) {
+      const std::string why = "it brought kazasud down " + std::to_string(q->events) +
+                              " times (crashed or hung); fix or replace it, then clear it with kazasuctl plugins "
+                              "clear " +
+                              p.name;
+      log::error("plugin quarantined: not loaded", "plugin", p.name, "detail", why);
+      refused_.push_back({p.name, "quarantined", why});
+      continue;
+    }
     std::vector<ConfigError> setting_errors;
     auto lib = load_checked(cfg, p, names, setting_errors);
     if (!lib) {

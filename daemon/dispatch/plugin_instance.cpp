@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
 #include "core/text_checks.hpp"
+#include "dispatch/crash_log.hpp"
 #include "mqtt/envelope.hpp"
 #include "outbox/outbox.hpp"
 
@@ -79,7 +80,12 @@ Result<std::unique_ptr<PluginInstance>> PluginInstance::create(std::shared_ptr<P
     return Error{"database", "cannot open " + db_file.string() + ": " + e.what()};
   }
   void* instance = nullptr;
-  if (self->lib_->descriptor().create(&kHost, self->ctx_.get(), &instance) != KAZASU_OK || instance == nullptr) {
+  kazasu_status created = KAZASU_ERROR;
+  {
+    const crash::Scope in_plugin(self->cfg_.name.c_str());
+    created = self->lib_->descriptor().create(&kHost, self->ctx_.get(), &instance);
+  }
+  if (created != KAZASU_OK || instance == nullptr) {
     return Error{"create_failed", "its create() failed (see the plugin's log line above)"};
   }
   self->instance_ = instance;
@@ -87,7 +93,10 @@ Result<std::unique_ptr<PluginInstance>> PluginInstance::create(std::shared_ptr<P
 }
 
 PluginInstance::~PluginInstance() {
-  if (instance_ != nullptr) lib_->descriptor().destroy(instance_);
+  if (instance_ != nullptr) {
+    const crash::Scope in_plugin(cfg_.name.c_str());
+    lib_->descriptor().destroy(instance_);
+  }
 }
 
 void PluginInstance::dispatch(const Tap& tap, std::string token, BasicInfoRead basic_info,
@@ -219,6 +228,7 @@ PluginResult PluginInstance::run_job(Job& job) {
 
   kazasu_status rc = KAZASU_ERROR;
   current_ = &current;
+  const crash::Scope in_plugin(cfg_.name.c_str());
   if (job.tap) {
     const Tap& tap = *job.tap;
     kazasu_tap ctap{};

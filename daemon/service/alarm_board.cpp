@@ -21,12 +21,18 @@ void AlarmBoard::shared_conflict(const std::string& message) {
   publish("shared_conflict", message);
 }
 
+void AlarmBoard::quarantined(const std::string& message) {
+  quarantined_ = true;
+  publish("plugin_quarantined", message);
+}
+
 void AlarmBoard::publish(const std::string& alarm, const std::string& message) {
   AlarmFacts facts;
   facts.alarm = alarm;
   if (outbox_state_ != "outbox_ok") facts.active.push_back(outbox_state_);
   if (storage_state_ != "storage_ok") facts.active.push_back(storage_state_);
   if (shared_conflict_) facts.active.emplace_back("shared_conflict");
+  if (quarantined_) facts.active.emplace_back("plugin_quarantined");
   facts.pending = pending_;
   facts.cap = cfg_.outbox.cap;
   facts.free_bytes = free_bytes_;

@@ -27,6 +27,8 @@ class AlarmBoard {
    * (each one is also a `{plugin}/shared_conflict` outcome).
    */
   void shared_conflict(const std::string& message);
+  /** Plugins kept unloaded after crashing or hanging kazasud (dispatch/crash_log.hpp), until cleared. */
+  void quarantined(const std::string& message);
 
  private:
   void publish(const std::string& alarm, const std::string& message);
@@ -39,6 +41,7 @@ class AlarmBoard {
   int64_t pending_ = 0;
   uint64_t free_bytes_ = 0;
   bool shared_conflict_ = false;
+  bool quarantined_ = false;
 };
 
 }  // namespace kazasu

@@ -26,6 +26,7 @@ nlohmann::json Station::control(const nlohmann::json& req) {
   if (cmd == "clock") return control_clock(req);
   if (cmd == "status") return control_status();
   if (cmd == "reload") return reload(std::chrono::milliseconds(100));
+  if (cmd == "plugin_clear") return clear_plugin(string_field(req, "plugin"));
   return control_refusal("unknown_command", "unknown command \"" + cmd.substr(0, 64) + "\"");
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/log.hpp"
+#include "dispatch/crash_log.hpp"
 #include "service/data_dir.hpp"
 #include "service/station.hpp"
 
@@ -21,6 +22,7 @@ int run_daemon(const std::string& config_file, Config cfg) {
     }
     // Before anything creates a file: ledgers readable by the service user only.
     prepare_data_dir(cfg.station.data_dir);
+    crash::install(cfg.station.data_dir);
     std::optional<Config> next;
     int rc = 0;
     {

@@ -9,6 +9,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
+#include "dispatch/crash_log.hpp"
 #include "service/config_check.hpp"
 #include "service/notify.hpp"
 
@@ -88,6 +89,14 @@ Station::Station(const Config& cfg, std::string config_file, std::optional<Reloa
       trust_(load_trust_anchors(cfg.identify)),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {
   facts_.reload = std::move(reload);
+  std::string quarantined;
+  for (const auto& r : plugins_.refused()) {
+    if (r.reason == "quarantined") quarantined += (quarantined.empty() ? "" : ", ") + r.name;
+  }
+  if (!quarantined.empty()) {
+    alarms_.quarantined("plugins quarantined after bringing kazasud down: " + quarantined +
+                        "; clear with kazasuctl plugins clear NAME");
+  }
   arm_flush();
   shared_.on_conflict = [this](const std::string& plugin, const std::string& key, const std::string& entry_id) {
     boost::asio::post(io_, [this, plugin, key, entry_id] { on_shared_conflict(plugin, key, entry_id); });
@@ -226,7 +235,13 @@ void Station::kick_watchdog() {
     if (beat >= 0 && now - std::max(beat, wd_started_ns_) > limit) stuck = "reader " + name;
   }
   for (const auto& p : plugins_.plugins()) {
-    if (now - std::max(p->last_probe_ns(), wd_started_ns_) > limit) stuck = "plugin " + p->name();
+    if (now - std::max(p->last_probe_ns(), wd_started_ns_) > limit) {
+      stuck = "plugin " + p->name();
+      // Once per stall: systemd will kill kazasud over it, and it counts towards quarantine.
+      if (hung_.insert(p->name()).second) crash::record_hang(p->name());
+    } else {
+      hung_.erase(p->name());
+    }
     p->probe();
   }
   if (stuck.empty()) {
@@ -273,6 +288,24 @@ void Station::on_signal(const boost::system::error_code& ec, int sig) {
   log::notice("stopping", "signal", sig);
   notify::stopping();
   begin_stop();
+}
+
+nlohmann::json Station::clear_plugin(const std::string& plugin) {
+  const auto& cfgs = cfg_.plugins;
+  if (std::none_of(cfgs.begin(), cfgs.end(), [&](const PluginConfig& p) { return p.name == plugin; })) {
+    return control_refusal("unknown_plugin", "no plugin \"" + plugin.substr(0, 64) + "\" in the configuration");
+  }
+  crash::record_clear(cfg_.station.data_dir, plugin);
+  log::notice("plugin cleared: its earlier crashes no longer count", "plugin", plugin);
+  const auto& refused = plugins_.refused();
+  const bool was_quarantined = std::any_of(refused.begin(), refused.end(), [&](const RefusedPlugin& r) {
+    return r.name == plugin && r.reason == "quarantined";
+  });
+  if (!was_quarantined) return {{"ok", true}, {"cleared", true}, {"reloading", false}};
+  // Load it again: a reload starts a station that no longer keeps it out.
+  nlohmann::json r = reload(std::chrono::milliseconds(100));
+  r["cleared"] = true;
+  return r;
 }
 
 nlohmann::json Station::reload(std::chrono::milliseconds delay) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,6 +68,8 @@ class Station {
   /** The config a good reload read, once run() has returned. */
   std::optional<Config> take_reload() { return std::exchange(next_config_, std::nullopt); }
   [[nodiscard]] const std::optional<ReloadFacts>& reload_facts() const { return facts_.reload; }
+  /** Staff clear a plugin's crashes; a quarantined one is loaded again by a reload. */
+  nlohmann::json clear_plugin(const std::string& plugin);
 
  private:
   nlohmann::json control_tap(const nlohmann::json& req);
@@ -131,6 +134,7 @@ class Station {
   boost::asio::steady_timer watchdog_{io_};
   std::chrono::microseconds wd_period_{0};
   int64_t wd_started_ns_ = 0;
+  std::set<std::string> hung_;  // plugins the watchdog found stuck and has recorded
   // Counts of rate-limited log lines are written once their window has passed.
   boost::asio::steady_timer log_sweep_{io_};
   boost::asio::signal_set signals_;
