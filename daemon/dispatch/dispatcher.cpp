@@ -90,6 +90,7 @@ void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRe
         return;
       case CallReason::plugin_error:
       case CallReason::command_error:
+      case CallReason::busy:
         break;
     }
     plugin.count_error();

@@ -18,6 +18,8 @@ const char* to_string(CallReason reason) {
       return "storage_unavailable";
     case CallReason::command_error:
       return "command_error";
+    case CallReason::busy:
+      return "busy";
   }
   return "plugin_error";
 }

@@ -32,6 +32,7 @@ enum class CallReason {
   timeout,              // the time budget ran out first
   storage_unavailable,  // the disk refused the transaction (full, I/O error)
   command_error,        // a command the plugin refused with its own code (PluginResult::code)
+  busy,                 // the plugin's job queue was full: answered at once, never queued
 };
 const char* to_string(CallReason reason);
 

@@ -130,6 +130,19 @@ void PluginInstance::enqueue(Job job) {
   bool schedule = false;
   {
     std::lock_guard lock(queue_mutex_);
+    if (queue_.size() >= kMaxQueuedJobs) {
+      // A plugin this far behind is stuck; queueing more would only grow
+      // memory. The call is answered now (a tap gets a durable `busy` error
+      // outcome, a command a `busy` reply), so nothing is lost silently.
+      log::warning("plugin job queue full: call answered busy", "plugin", cfg_.name, "queued", queue_.size());
+      if (job.call->finish()) {
+        PluginResult r;
+        r.reason = CallReason::busy;
+        r.message = "the plugin has " + std::to_string(queue_.size()) + " calls waiting; try again later";
+        job.call->complete(std::move(r));
+      }
+      return;
+    }
     queue_.push_back(std::move(job));
     schedule = !std::exchange(drain_scheduled_, true);
   }

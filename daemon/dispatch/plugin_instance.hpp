@@ -48,6 +48,8 @@ class PluginInstance {
   [[nodiscard]] const std::string& name() const { return cfg_.name; }
   [[nodiscard]] std::string version() const { return lib_->version(); }
   [[nodiscard]] int budget_ms() const { return cfg_.budget_ms; }
+  /** Calls waiting for the strand, at most; more are answered CallReason::busy at once. */
+  static constexpr size_t kMaxQueuedJobs = 1024;
   /** Posts a probe through the plugin's strand; last_probe_ns() says when the last one ran. */
   void probe();
   [[nodiscard]] int64_t last_probe_ns() const { return probe_ns_.load(std::memory_order_relaxed); }

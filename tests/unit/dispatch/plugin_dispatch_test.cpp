@@ -2,6 +2,7 @@
 // a throwing or slow plugin yields an error and rolls back what it published.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -102,6 +103,31 @@ TEST_F(PluginDispatchTest, LateFinishAfterTheDeadlineIsRolledBack) {
   EXPECT_EQ(r.error_code(), "timeout");
   EXPECT_EQ(r.reason, CallReason::timeout);
   EXPECT_EQ(p->outbox_store()->count(), 0);
+}
+
+// A plugin far behind stops queueing at its bound: calls over it are
+// answered `busy` at once instead of waiting in memory. The plugin takes 1 ms
+// a tap; 2,000 calls arrive within a few milliseconds.
+TEST_F(PluginDispatchTest, AFullJobQueueAnswersBusyAtOnce) {
+  auto p = create("slow", std::filesystem::path(TEST_PLUGIN_DIR) / "slow.so", {{"sleep_ms", 1}});
+  Tap t;
+  t.id = "01900000-0000-7000-8000-000000000002";
+  t.reader = "counter-1";
+  std::vector<CallReason> results;
+  size_t returned = 0;
+  io_.restart();
+  auto guard = boost::asio::make_work_guard(io_);
+  constexpr size_t kCalls = 2000;
+  for (size_t i = 0; i < kCalls; ++i) {
+    p->dispatch(t, "", {},
+                PluginCall::make(io_, std::chrono::seconds(30),
+                                 CallHooks{[&](PluginResult r) { results.push_back(r.reason); }, [&] { ++returned; }}));
+  }
+  while (results.size() < kCalls || returned < kCalls) io_.run_one();
+  const auto busy = std::count(results.begin(), results.end(), CallReason::busy);
+  EXPECT_GT(busy, 0);
+  // At most the bound waited, plus what the strand had taken out to run.
+  EXPECT_LE(kCalls - static_cast<size_t>(busy), PluginInstance::kMaxQueuedJobs + 2 * 256);
 }
 
 TEST_F(PluginDispatchTest, ATapWithoutIdentityIsRefusedByTheExample) {
