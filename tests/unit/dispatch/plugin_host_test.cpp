@@ -55,7 +55,8 @@ TEST_F(PluginHostTest, WrongAbiMajorIsRefusedAndOthersLoad) {
   ASSERT_EQ(host_->refused().size(), 1u);
   EXPECT_EQ(host_->refused()[0].reason, "abi_mismatch");
   EXPECT_EQ(host_->refused()[0].message,
-            test_plugin("bad_abi").string() + " uses plugin ABI 2.0; this host speaks 1.3");
+            test_plugin("bad_abi").string() + " uses plugin ABI 2.0; this host speaks " +
+                std::to_string(KAZASU_ABI_MAJOR) + "." + std::to_string(KAZASU_ABI_MINOR));
   ASSERT_EQ(host_->plugins().size(), 1u);
   EXPECT_EQ(host_->plugins()[0]->name(), "example");
   EXPECT_NE(log.find("<3>plugin refused plugin=bad_abi reason=abi_mismatch detail="), std::string::npos) << log;
