@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "audit/audit_log.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
@@ -35,6 +36,10 @@ std::string Dispatcher::on_read(const ReaderConfig& reader, CardRead read) {
   if (!tap.identity) basic_info.data.reset();
   log::info("tap", "id", tap.id, "reader", tap.reader, "status", tap.status, "kind",
             tap.identity ? tap.identity->kind : "", "assurance", tap.identity ? tap.identity->assurance : "");
+  ReaderActivity& act = activity_[reader.name];
+  ++act.taps;
+  act.last_tap_unix_ms = tap.detected_unix_ms;
+  act.last_status = tap.status;
 
   bool handed = false;
   for (const auto& name : reader.plugins) {
@@ -45,6 +50,7 @@ std::string Dispatcher::on_read(const ReaderConfig& reader, CardRead read) {
                              {{"reason", "plugin_unavailable"},
                               {"message", "plugin " + name + " is not loaded (see the daemon's log)"},
                               {"status", tap.status}});
+      note_outcomes(tap, name, {"error"}, "plugin_unavailable");
       continue;
     }
     dispatch_to(*plugin, tap, plugin->granted(kPermissionBasicInfo) ? basic_info : BasicInfoRead{});
@@ -53,6 +59,7 @@ std::string Dispatcher::on_read(const ReaderConfig& reader, CardRead read) {
   if (!handed && reader.plugins.empty()) {
     publish_daemon_outcome(tap, "daemon", "unclaimed",
                            {{"status", tap.status}, {"message", "no plugin is bound to reader " + tap.reader}});
+    note_outcomes(tap, "daemon", {"unclaimed"}, "ok");
   }
   return tap.id;
 }
@@ -63,13 +70,22 @@ void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRe
   ++in_flight_;
   auto result = [this, &plugin, tap](PluginResult result) {
     switch (result.reason) {
-      case CallReason::ok:
+      case CallReason::ok: {
         storage_.commit_succeeded();
+        // `{root}{plugin}/{event}`: the event is what follows the plugin's segment.
+        const std::string prefix = topics_.outcome(plugin.name(), "");
+        std::vector<std::string> events;
+        for (const auto& o : result.committed) {
+          if (o.topic.rfind(prefix, 0) == 0) events.push_back(o.topic.substr(prefix.size()));
+        }
+        note_outcomes(tap, plugin.name(), events, "ok");
         for (auto& o : result.committed) publisher_.enqueue(std::move(o));
         return;
+      }
       case CallReason::timeout:
         log::error("plugin ran past its time budget", "plugin", plugin.name(), "id", tap.id, "budget_ms",
                    plugin.budget_ms());
+        note_outcomes(tap, plugin.name(), {"error"}, to_string(CallReason::timeout));
         publish_daemon_outcome(
             tap, plugin.name(), "error",
             {{"reason", to_string(CallReason::timeout)},
@@ -81,6 +97,7 @@ void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRe
         storage_.commit_failed(result.message);
         log::error("tap not recorded: the disk refused the plugin's commit", "plugin", plugin.name(), "id", tap.id,
                    "detail", result.message);
+        note_outcomes(tap, plugin.name(), {"error"}, to_string(CallReason::storage_unavailable));
         publish_daemon_outcome(
             tap, plugin.name(), "error",
             {{"reason", to_string(CallReason::storage_unavailable)},
@@ -96,11 +113,30 @@ void Dispatcher::dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRe
     plugin.count_error();
     log::error("plugin failed a tap", "plugin", plugin.name(), "id", tap.id, "reason", result.error_code(), "detail",
                result.message);
+    note_outcomes(tap, plugin.name(), {"error"}, result.error_code());
     publish_daemon_outcome(tap, plugin.name(), "error",
                            {{"reason", result.error_code()}, {"message", result.message}, {"status", tap.status}});
   };
   call_on_tap(io_, plugin, tap, std::move(token), std::move(basic_info),
               CallHooks{std::move(result), [this] { --in_flight_; }});
+}
+
+void Dispatcher::note_outcomes(const Tap& tap, const std::string& plugin, const std::vector<std::string>& events,
+                               const std::string& result) {
+  // A plugin may publish many outcomes for one tap: the audit row names the first few.
+  constexpr size_t kMaxEventsRecorded = 16;
+  auto& counts = activity_[tap.reader].outcomes;
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& event : events) {
+    std::string key = plugin + "/" + event;
+    if (counts.size() >= ReaderActivity::kMaxOutcomeKinds && counts.find(key) == counts.end()) key = "other";
+    ++counts[key];
+    if (names.size() < kMaxEventsRecorded) names.push_back(event);
+  }
+  nlohmann::json fields{{"id", tap.id},     {"reader", tap.reader}, {"status", tap.status},
+                        {"plugin", plugin}, {"events", names},      {"result", result}};
+  if (events.size() > kMaxEventsRecorded) fields["events_total"] = events.size();
+  AuditLog::record("tap", fields);
 }
 
 void Dispatcher::publish_daemon_outcome(const Tap& tap, const std::string& plugin, const std::string& event,

@@ -9,7 +9,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "dispatch/plugin_host.hpp"
@@ -21,6 +24,16 @@
 #include "readers/reader_driver.hpp"
 
 namespace kazasu {
+
+/** What a reader has done since the station started (`kazasuctl readers`). */
+struct ReaderActivity {
+  uint64_t taps = 0;
+  int64_t last_tap_unix_ms = 0;
+  std::string last_status;  // "ok" or the last read's failure reason
+  // "{plugin}/{event}" -> outcomes of this reader's taps; at most kMaxOutcomeKinds keys, then "other".
+  std::map<std::string, uint64_t> outcomes;
+  static constexpr size_t kMaxOutcomeKinds = 64;
+};
 
 class Dispatcher {
  public:
@@ -47,8 +60,17 @@ class Dispatcher {
   void publish_daemon_outcome(const Tap& tap, const std::string& plugin, const std::string& event,
                               const nlohmann::json& fields);
 
+  /** The reader's activity, or null before its first tap (io thread). */
+  [[nodiscard]] const ReaderActivity* activity(const std::string& reader) const {
+    auto it = activity_.find(reader);
+    return it == activity_.end() ? nullptr : &it->second;
+  }
+
  private:
   void dispatch_to(PluginInstance& plugin, const Tap& tap, BasicInfoRead basic_info);
+  // Counts the outcomes of one plugin for a tap and records them in the audit log (never the token).
+  void note_outcomes(const Tap& tap, const std::string& plugin, const std::vector<std::string>& events,
+                     const std::string& result);
 
   boost::asio::io_context& io_;
   PluginHost& plugins_;
@@ -58,6 +80,7 @@ class Dispatcher {
   const Topics& topics_;
   StorageHealth& storage_;
   size_t in_flight_ = 0;
+  std::map<std::string, ReaderActivity> activity_;  // one per configured reader at most
 };
 
 }  // namespace kazasu

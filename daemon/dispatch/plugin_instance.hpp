@@ -47,6 +47,15 @@ class PluginInstance {
 
   [[nodiscard]] const std::string& name() const { return cfg_.name; }
   [[nodiscard]] std::string version() const { return lib_->version(); }
+  /** The plugin ABI its library declares, "MAJOR.MINOR". */
+  [[nodiscard]] std::string abi() const {
+    return std::to_string(lib_->descriptor().abi_major) + "." + std::to_string(lib_->descriptor().abi_minor);
+  }
+  /** Jobs (taps, commands, timers) waiting for the plugin's strand. */
+  [[nodiscard]] size_t queued() {
+    std::lock_guard lock(queue_mutex_);
+    return queue_.size();
+  }
   [[nodiscard]] int budget_ms() const { return cfg_.budget_ms; }
   /** Calls waiting for the strand, at most; more are answered CallReason::busy at once. */
   static constexpr size_t kMaxQueuedJobs = 1024;

@@ -1,5 +1,6 @@
 #include "mqtt/commands.hpp"
 
+#include "audit/audit_log.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
@@ -98,13 +99,34 @@ void CommandInbox::handle(const InboundCommand& cmd) {
   route_(ParsedCommand{request.dump(), reply});
 }
 
+void CommandReply::audit(const std::string& code) const {
+  // MQTT passes kazasud neither the sender's username nor its client id: what
+  // it knows is the response topic the requester chose, `{root}replies/{pc}/...`.
+  // `{pc}` is the requester's claim, not proof (docs/audit.md).
+  const std::string prefix = topics_->root() + "replies/";
+  std::string client;
+  if (response_topic_.rfind(prefix, 0) == 0) {
+    client = response_topic_.substr(prefix.size(), response_topic_.find('/', prefix.size()) - prefix.size());
+    if (client.size() > CommandInbox::kMaxSegment) client.resize(CommandInbox::kMaxSegment);
+  }
+  nlohmann::json fields{{"id", id_},
+                        {"plugin", plugin_.substr(0, CommandInbox::kMaxSegment)},
+                        {"command", name_.substr(0, CommandInbox::kMaxSegment)},
+                        {"sender", client},
+                        {"ok", code.empty()}};
+  if (!code.empty()) fields["code"] = code.substr(0, CommandInbox::kMaxSegment);
+  AuditLog::record("command", fields);
+}
+
 void CommandReply::ok(const nlohmann::json& result) const {
+  audit("");
   publisher_->send_reply(response_topic_, make_reply_payload(*topics_, id_, plugin_, name_, &result, "", ""),
                          correlation_data_);
 }
 
 void CommandReply::error(const std::string& code, const std::string& message) const {
   log::notice("command refused", "id", id_, "plugin", plugin_, "command", name_, "code", code);
+  audit(code);
   publisher_->send_reply(response_topic_, make_reply_payload(*topics_, id_, plugin_, name_, nullptr, code, message),
                          correlation_data_);
 }

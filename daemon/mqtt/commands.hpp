@@ -52,6 +52,8 @@ class CommandReply {
   void error(const std::string& code, const std::string& message) const;
 
  private:
+  // Records the answer in the audit log: id, plugin, command, sender, ok or the error code.
+  void audit(const std::string& code) const;
   Publisher* publisher_;
   const Topics* topics_;
   std::string response_topic_;

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/log.hpp"
+#include "service/outcome_tap.hpp"
 
 namespace kazasu {
 namespace {
@@ -120,6 +121,7 @@ Publisher::~Publisher() {
 }
 
 void Publisher::start() {
+  started_ = true;
   connect();
 }
 
@@ -212,6 +214,7 @@ void Publisher::on_connection_lost(const std::string& cause) {
 }
 
 void Publisher::enqueue(Outgoing msg) {
+  if (started_) OutcomeTap::process().publish(msg.topic, msg.payload, msg.retained);
   unsent_.push_back(std::move(msg));
   pump();
 }
@@ -225,6 +228,7 @@ bool Publisher::enqueue_volatile(Outgoing msg) {
     return false;
   }
   ++volatile_held_;
+  if (started_) OutcomeTap::process().publish(msg.topic, msg.payload, msg.retained);
   unsent_.push_back(std::move(msg));
   pump();
   return true;

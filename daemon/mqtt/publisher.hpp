@@ -36,7 +36,12 @@ class Publisher {
   /** Publishes `offline_payload` on the status topic and disconnects, waiting at most `timeout`. */
   void stop(const std::string& offline_payload, std::chrono::milliseconds timeout);
 
-  /** Queues an outbox row; it goes out in queue order. */
+  /**
+   * Queues an outbox row; it goes out in queue order. Once started, every
+   * outcome queued is also handed to the process's OutcomeTap (`kazasuctl
+   * tail`, link changes in the audit log); rows left from an earlier run,
+   * queued before start(), were handed over when they were committed.
+   */
   void enqueue(Outgoing msg);
   /**
    * Queues a message that has no outbox row (the disk refused it): held in
@@ -88,6 +93,7 @@ class Publisher {
   bool connected_ = false;
   bool connecting_ = false;
   bool stopping_ = false;
+  bool started_ = false;
   uint64_t next_local_id_ = 0;
   size_t volatile_held_ = 0;
   // Command replies: not durable, but paced like outcomes (Paho refuses a

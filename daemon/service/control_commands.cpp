@@ -1,9 +1,11 @@
-// The control socket's commands (kazasuctl): tap, pin, clock and status.
+// The control socket's commands (kazasuctl): tap, pin, clock, status and reload; readers,
+// plugins, version, tail and audit are in control_ops.cpp.
 #include <openssl/crypto.h>
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "readers/sim_reader.hpp"
+#include "service/control_ops.hpp"
 #include "service/station.hpp"
 
 namespace kazasu {
@@ -25,6 +27,14 @@ nlohmann::json Station::control(const nlohmann::json& req) {
   if (cmd == "pin") return control_pin(req);
   if (cmd == "clock") return control_clock(req);
   if (cmd == "status") return control_status();
+  if (cmd == "readers") {
+    return control_ops::readers(cfg_, readers_, driver_states_, dispatcher_,
+                                storage_.state() == StorageHealth::State::unavailable);
+  }
+  if (cmd == "plugins") return control_ops::plugins(plugins_);
+  if (cmd == "version") return control_ops::version(boot_id_);
+  if (cmd == "tail") return control_ops::tail();
+  if (cmd == "audit") return control_ops::audit(req);
   if (cmd == "reload") return reload(std::chrono::milliseconds(100));
   if (cmd == "plugin_clear") return clear_plugin(string_field(req, "plugin"));
   return control_refusal("unknown_command", "unknown command \"" + cmd.substr(0, 64) + "\"");

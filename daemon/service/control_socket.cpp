@@ -1,28 +1,58 @@
 #include "service/control_socket.hpp"
 
 #include <openssl/crypto.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <memory>
 
+#include "audit/audit_log.hpp"
 #include "core/log.hpp"
 
 namespace kazasu {
+namespace {
+struct Session;
+}
 
 struct ControlSocket::Shared {
   ControlSocket::Handler handler;
   size_t sessions = 0;
   bool stopped = false;
   std::function<void()> resume;  // restarts accepting when a session ends at the cap
+  size_t streams = 0;            // sessions streaming now
+  std::vector<std::weak_ptr<Session>> streaming;
 };
 
 namespace {
 constexpr size_t kMaxRequestBytes = size_t{64} * 1024;
+constexpr std::chrono::seconds kSlowClientGrace{10};
+
+// The stream slot of the request being answered now (io thread): control_stream() fills it.
+thread_local std::shared_ptr<ControlStream>* t_stream_slot = nullptr;
+
+// Requests that change nothing are not audited.
+bool audited(const std::string& cmd) {
+  return cmd != "status" && cmd != "readers" && cmd != "plugins" && cmd != "version" && cmd != "audit";
+}
+
+struct Peer {
+  int64_t uid = -1;
+  int64_t gid = -1;
+  int64_t pid = -1;
+};
+
+Peer peer_of(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return {};
+  return Peer{cred.uid, cred.gid, cred.pid};
+}
 constexpr std::chrono::milliseconds kMinBackoff{50};
 constexpr std::chrono::milliseconds kMaxBackoff{2000};
 
@@ -37,12 +67,20 @@ struct Session : std::enable_shared_from_this<Session> {
   boost::asio::streambuf in{kMaxRequestBytes};
   std::string out;
   std::shared_ptr<ControlSocket::Shared> shared;
+  Peer peer;
+  std::shared_ptr<ControlStream> stream;  // set when the answer goes on
+  bool streaming = false;
+  bool writing = false;
+  bool grace_armed = false;
+  std::array<char, 256> discard{};  // what a streaming client sends is read and ignored
 
   Session(boost::asio::local::stream_protocol::socket s, std::shared_ptr<ControlSocket::Shared> sh)
       : socket(std::move(s)), deadline(socket.get_executor()), shared(std::move(sh)) {
     ++shared->sessions;
+    peer = peer_of(socket.native_handle());
   }
   ~Session() {
+    if (streaming) --shared->streams;
     --shared->sessions;
     if (shared->resume) shared->resume();
   }
@@ -75,6 +113,13 @@ struct Session : std::enable_shared_from_this<Session> {
     if (req.is_discarded() || !req.is_object() || !req.contains("cmd") || !req["cmd"].is_string()) {
       return control_refusal("malformed_request", "expected one JSON object with a \"cmd\" string on one line");
     }
+    // control_stream() called by the handler fills `stream`.
+    struct Slot {
+      explicit Slot(std::shared_ptr<ControlStream>* s) { t_stream_slot = s; }
+      ~Slot() { t_stream_slot = nullptr; }
+      Slot(const Slot&) = delete;
+      Slot& operator=(const Slot&) = delete;
+    } slot(&stream);
     try {
       return shared->handler(req);
     } catch (const ControlError& e) {
@@ -105,16 +150,170 @@ struct Session : std::enable_shared_from_this<Session> {
       auto req = nlohmann::json::parse(line, nullptr, false);
       wipe(line);
       reply = answer(req);
+      audit(req, reply);
       if (req.is_object()) {
         if (auto pin = req.find("pin"); pin != req.end() && pin->is_string()) wipe(pin->get_ref<std::string&>());
       }
     }
+    if (stream && reply.value("ok", false)) {
+      if (shared->streams >= ControlSocket::kMaxStreams || shared->stopped) {
+        reply = control_refusal("busy", std::to_string(ControlSocket::kMaxStreams) +
+                                            " clients are streaming already; try again when one has stopped");
+        stream->finish({});
+        stream.reset();
+      } else {
+        streaming = true;
+        ++shared->streams;
+        std::erase_if(shared->streaming, [](const std::weak_ptr<Session>& w) { return w.expired(); });
+        shared->streaming.push_back(weak_from_this());
+      }
+    } else {
+      stream.reset();
+    }
     out = reply.dump() + "\n";
+    writing = true;
     boost::asio::async_write(socket, boost::asio::buffer(out),
-                             [self = shared_from_this()](const boost::system::error_code&, size_t) {});
+                             [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                               self->writing = false;
+                               if (!ec && self->streaming) self->start_stream();
+                             });
+  }
+
+  // Who asked what, and the answer's code; never the request's values (a PIN).
+  void audit(const nlohmann::json& req, const nlohmann::json& reply) const {
+    if (!req.is_object() || !req.contains("cmd") || !req["cmd"].is_string()) return;
+    const std::string& cmd = req["cmd"].get_ref<const std::string&>();
+    if (!audited(cmd)) return;
+    nlohmann::json fields{
+        {"cmd", cmd.substr(0, 64)}, {"uid", peer.uid}, {"pid", peer.pid}, {"ok", reply.value("ok", false)}};
+    if (auto code = reply.find("code"); code != reply.end() && code->is_string()) fields["code"] = *code;
+    for (const char* key : {"reader", "for"}) {
+      if (auto it = req.find(key); it != req.end() && it->is_string()) {
+        fields[key] = it->get_ref<const std::string&>().substr(0, 64);
+      }
+    }
+    AuditLog::record("control", fields);
+  }
+
+  void start_stream() {
+    std::weak_ptr<Session> weak = weak_from_this();
+    stream->on_ready([weak] {
+      if (auto self = weak.lock()) self->pump();
+    });
+    read_discard();
+    pump();
+  }
+
+  // Notices a client that went away while nothing is being written.
+  void read_discard() {
+    socket.async_read_some(boost::asio::buffer(discard),
+                           [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                             if (ec) {
+                               self->close();
+                               return;
+                             }
+                             self->read_discard();
+                           });
+  }
+
+  void pump() {
+    if (!socket.is_open()) return;
+    if (writing) {
+      // Dropped while a write waits on a client that does not read: it gets
+      // kSlowClientGrace to take it and the final line, then the connection closes.
+      if (stream->ended() && !grace_armed) {
+        grace_armed = true;
+        deadline.expires_after(kSlowClientGrace);
+        deadline.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+          if (ec) return;
+          if (auto self = weak.lock()) self->close();
+        });
+      }
+      return;
+    }
+    if (auto line = stream->pop()) {
+      out = std::move(*line);
+      out += '\n';
+      writing = true;
+      boost::asio::async_write(socket, boost::asio::buffer(out),
+                               [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                                 self->writing = false;
+                                 if (ec) {
+                                   self->close();
+                                   return;
+                                 }
+                                 self->pump();
+                               });
+      return;
+    }
+    if (stream->drained()) close();
+  }
+
+  // At stop: the final line goes out now if the socket takes it (the io loop is about to end), then the close.
+  void end_now(const std::string& last) {
+    if (!writing && socket.is_open()) {
+      while (auto line = stream->pop()) {
+        *line += '\n';
+        if (::send(socket.native_handle(), line->data(), line->size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) break;
+      }
+      const std::string final_line = last + "\n";
+      (void)::send(socket.native_handle(), final_line.data(), final_line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    close();
+  }
+
+  void close() {
+    deadline.cancel();
+    boost::system::error_code ignored;
+    socket.shutdown(boost::asio::socket_base::shutdown_both, ignored);
+    socket.close(ignored);
+    if (stream) stream->finish({});
   }
 };
 }  // namespace
+
+bool ControlStream::push(std::string line) {
+  if (ended_) return false;
+  if (lines_.size() >= max_lines_ || bytes_ + line.size() > max_bytes_) {
+    dropped_ = lines_.size() + 1;
+    lines_.clear();
+    bytes_ = 0;
+    ended_ = true;
+    lines_.push_back(nlohmann::json{
+        {"ok", false},
+        {"code", "slow_client"},
+        {"error",
+         "the client did not keep up; " + std::to_string(dropped_) + " outcomes were dropped and the stream ended"},
+        {"dropped",
+         dropped_}}.dump());
+    notify();
+    return false;
+  }
+  bytes_ += line.size();
+  lines_.push_back(std::move(line));
+  notify();
+  return true;
+}
+
+void ControlStream::finish(std::string last) {
+  if (ended_) return;
+  ended_ = true;
+  if (!last.empty()) lines_.push_back(std::move(last));
+  notify();
+}
+
+std::optional<std::string> ControlStream::pop() {
+  if (lines_.empty()) return std::nullopt;
+  std::string line = std::move(lines_.front());
+  lines_.pop_front();
+  bytes_ -= std::min(bytes_, line.size());
+  return line;
+}
+
+void control_stream(std::shared_ptr<ControlStream> stream) {
+  if (t_stream_slot == nullptr) throw ControlError("internal_error", "a stream outside a control request");
+  *t_stream_slot = std::move(stream);
+}
 
 nlohmann::json control_refusal(const std::string& code, const std::string& message) {
   return {{"ok", false}, {"code", code}, {"error", message}};
@@ -124,7 +323,7 @@ ControlSocket::ControlSocket(boost::asio::io_context& io, std::filesystem::path 
     : path_(std::move(path)),
       acceptor_(io),
       backoff_timer_(io),
-      shared_(std::make_shared<Shared>(Shared{std::move(handler), 0, false, {}})) {
+      shared_(std::make_shared<Shared>(Shared{std::move(handler), 0, false, {}, 0, {}})) {
   const auto dir = path_.parent_path();
   if (!dir.empty() && !std::filesystem::exists(dir)) {
     // kazasud runs with umask 077; the service group (kazasuctl's users) must still reach the socket.
@@ -150,6 +349,13 @@ ControlSocket::~ControlSocket() {
 void ControlSocket::stop() {
   shared_->stopped = true;
   shared_->resume = nullptr;
+  const std::string last =
+      nlohmann::json{
+          {"ok", true}, {"end", "stopping"}, {"message", "kazasud is stopping or reloading its configuration"}}
+          .dump();
+  for (const auto& w : std::exchange(shared_->streaming, {})) {
+    if (auto session = w.lock()) session->end_now(last);
+  }
   backoff_timer_.cancel();
   if (!acceptor_.is_open()) return;
   boost::system::error_code ec;

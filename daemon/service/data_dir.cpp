@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "audit/audit_log.hpp"
 #include "core/log.hpp"
 
 namespace kazasu {
@@ -62,6 +63,9 @@ void prepare_data_dir(const fs::path& dir) {
       tighten(top.path(), 0600);
     }
   }
+  // The audit log lives in the data directory and as long as the process:
+  // opened at the first start, kept across reloads (docs/audit.md).
+  AuditLog::open_for_process(dir);
 }
 
 }  // namespace kazasu

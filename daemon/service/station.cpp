@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdlib>
 
+#include "audit/audit_log.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
@@ -328,6 +329,7 @@ nlohmann::json Station::reload(std::chrono::milliseconds delay) {
       if (facts.errors.size() < 20) facts.errors.push_back(err.str());
     }
     facts_.reload = facts;
+    AuditLog::record("config_reload", {{"ok", false}, {"file", config_file_}, {"errors", facts.errors.size()}});
     publish_status();
     notify::ready("reload refused: " + facts.errors.front());
     nlohmann::json refused = control_refusal("config_invalid", "the configuration has errors; nothing changed");
@@ -335,6 +337,7 @@ nlohmann::json Station::reload(std::chrono::milliseconds delay) {
     return refused;
   }
   facts_.reload = facts;
+  AuditLog::record("config_reload", {{"ok", true}, {"file", config_file_}});
   next_config_ = std::move(checked.config);
   // A delay lets the control socket's answer leave before the socket closes.
   reload_timer_.expires_after(delay);
