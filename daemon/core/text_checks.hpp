@@ -49,4 +49,35 @@ inline bool is_hex_bytes(std::string_view s, size_t max = 512) {
   return true;
 }
 
+/**
+ * True when `text` nests arrays and objects deeper than `max_depth`. One pass
+ * with a counter, strings skipped; whether the text is valid JSON is the
+ * parser's question, asked only after this one.
+ */
+inline bool json_nests_deeper_than(std::string_view text, size_t max_depth) {
+  size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 }  // namespace kazasu::text

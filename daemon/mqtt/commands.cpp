@@ -4,6 +4,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
+#include "core/text_checks.hpp"
 #include "mqtt/envelope.hpp"
 
 namespace kazasu {
@@ -85,6 +86,10 @@ void CommandInbox::handle(const InboundCommand& cmd) {
   if (cmd.payload_bytes > max_payload_bytes_) {
     reply.error("payload_too_large", "the request has " + std::to_string(cmd.payload_bytes) + " bytes; the limit is " +
                                          std::to_string(max_payload_bytes_));
+    return;
+  }
+  if (text::json_nests_deeper_than(cmd.payload, kMaxJsonDepth)) {
+    reply.error("too_deep", "the request nests arrays and objects deeper than " + std::to_string(kMaxJsonDepth));
     return;
   }
   auto request = nlohmann::json::parse(cmd.payload, nullptr, false);

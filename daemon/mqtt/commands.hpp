@@ -73,6 +73,8 @@ class CommandInbox {
  public:
   /** Longest plugin or command segment worth looking at; longer ones name nothing here. */
   static constexpr size_t kMaxSegment = 64;
+  /** Deepest nesting of arrays and objects a request may have (checked before parsing). */
+  static constexpr size_t kMaxJsonDepth = 32;
   /** Longest topic below the station root worth copying: `{plugin}/cmd/{name}`. */
   static constexpr size_t kMaxTopicTail = 2 * kMaxSegment + 5;
   /** Response topics live under the station's replies/ prefix; anything longer is not ours. */

@@ -89,6 +89,16 @@ TEST_F(Commands, OversizedPayloadGetsAnErrorReply) {
   EXPECT_NE(r["error"]["message"].get<std::string>().find("the limit is 256"), std::string::npos);
 }
 
+TEST_F(Commands, ARequestNestedTooDeepIsRefusedBeforeParsing) {
+  const std::string deep = "{\"a\":" + std::string(33, '[') + std::string(33, ']') + "}";
+  const json r = call("example", "count", deep);
+  EXPECT_EQ(r["error"]["code"], "too_deep");
+  const std::string edge = "{\"a\":" + std::string(31, '[') + std::string(31, ']') + "}";  // 32 levels
+  EXPECT_NE(call("example", "count", edge)["error"]["code"], "too_deep");
+  // Brackets inside strings do not count.
+  EXPECT_NE(call("example", "count", json{{"token", std::string(100, '[')}}.dump())["error"]["code"], "too_deep");
+}
+
 TEST_F(Commands, PluginRefusalCarriesItsOwnCode) {
   const json r = call("example", "count", "{}");
   EXPECT_EQ(r["error"]["code"], "missing_field");
