@@ -33,6 +33,13 @@ class PointsCity : public test::CityTest {
   }
 
   /** Station `name` at `facility`, with the city's rules and cards; `extra` adds plugin settings. */
+  // Appends are local first: wait until `station`'s have reached the cluster, so
+  // another station's read sees them (what a resident sees a moment later anyway).
+  void settled(const std::string& station) {
+    for (int i = 0; i < 100 && stations_.at(station)->status()["shared"]["queued_entries"] != 0; ++i) {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
   test::Daemon& open(const std::string& name, const std::string& facility, const std::string& extra = "",
                      int deadline_ms = 1500, const std::string& library_per_day = "3") {
     return CityTest::start(
@@ -125,6 +132,7 @@ TEST_F(PointsCity, OneAccountEarnsAtEveryFacilityWithinTheDailyLimitAndTheYearly
   EXPECT_EQ(a["chime"], "award");
   EXPECT_EQ(a["offline"], false);
   EXPECT_EQ(tap("hall", "alice", "refused")["reason"], "daily_limit");
+  settled("hall");
   EXPECT_EQ(tap("library", "alice", "award")["balance"], 20);
   EXPECT_EQ(tap("library", "alice", "award")["balance"], 30);
   const json capped = tap("library", "alice", "refused");
@@ -132,6 +140,7 @@ TEST_F(PointsCity, OneAccountEarnsAtEveryFacilityWithinTheDailyLimitAndTheYearly
   EXPECT_EQ(capped["fy_earned"], 30);
 
   // Midnight starts a new day and, on April 1st, a new fiscal year.
+  settled("library");
   clock("library", "2028-04-01T00:00:00+09:00");
   clock("hall", "2028-04-01T00:00:00+09:00");
   a = tap("hall", "alice", "award");
@@ -140,6 +149,7 @@ TEST_F(PointsCity, OneAccountEarnsAtEveryFacilityWithinTheDailyLimitAndTheYearly
   EXPECT_EQ(a["balance"], 40);
 
   // The balance reader answers instead of awarding.
+  settled("hall");
   const json b = tap("library", "alice", "balance", "kiosk");
   EXPECT_EQ(b["balance"], 40);
   EXPECT_EQ(b["history"][0]["ref"], "facility:hall");
