@@ -31,7 +31,7 @@ std::string make_payload(const Topics& topics, const std::string& plugin, const 
   out["plugin"] = plugin;
   out["event"] = event;
   for (const auto& [k, v] : fields.items()) out[k] = v;
-  return out.dump();
+  return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string make_reply_payload(const Topics& topics, const std::string& id, const std::string& plugin,
@@ -51,7 +51,8 @@ std::string make_reply_payload(const Topics& topics, const std::string& id, cons
   } else {
     j["error"] = {{"code", code}, {"message", message}};
   }
-  return j.dump();
+  // A plugin's message or a cut name may not be clean UTF-8: replaced, never thrown on the io thread.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace kazasu

@@ -170,7 +170,9 @@ struct Session : std::enable_shared_from_this<Session> {
     } else {
       stream.reset();
     }
-    out = reply.dump() + "\n";
+    // A reply may quote bytes from the request (an unknown command's name, cut
+    // at 64 bytes, maybe inside a UTF-8 character): never let them throw here.
+    out = reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     writing = true;
     boost::asio::async_write(socket, boost::asio::buffer(out),
                              [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
