@@ -1,6 +1,6 @@
 // Byte-class checks for names and segments that arrive from outside (MQTT
 // topics, config, plugin descriptors, control requests). They are loops over
-// the bytes with the length checked first: std::regex's matcher recurses once
+// the bytes with the length checked first: the standard library's regex matcher recurses once
 // per character, and a 40,000-character MQTT topic overflowed the stack.
 #pragma once
 
