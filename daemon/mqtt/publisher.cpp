@@ -213,10 +213,29 @@ void Publisher::on_connection_lost(const std::string& cause) {
   schedule_reconnect();
 }
 
+void Publisher::publish_outboxes(std::vector<std::shared_ptr<OutboxStore>> stores, size_t max_held) {
+  window_.emplace(std::move(stores), max_held);
+  if (window_->on_disk() > 0) log::notice("publishing outcomes left from the last run", "count", window_->on_disk());
+  refill();
+}
+
 void Publisher::enqueue(Outgoing msg) {
   if (started_) OutcomeTap::process().publish(msg.topic, msg.payload, msg.retained);
+  if (window_ && msg.store && !window_->admit(msg, unsent_.size())) return;
   unsent_.push_back(std::move(msg));
   pump();
+}
+
+// Tops the held rows up from the outbox files once half have gone out, so
+// reading is in batches, not a query per PUBACK.
+void Publisher::refill() {
+  if (!window_ || !window_->spilled() || unsent_.size() > window_->cap() / 2) return;
+  try {
+    for (auto& m : window_->read(window_->cap() - unsent_.size())) unsent_.push_back(std::move(m));
+  } catch (const std::exception& e) {
+    // The rows stay in their files; the next PUBACK or tap tries again.
+    log::error("reading the outbox failed", "error", e.what());
+  }
 }
 
 bool Publisher::enqueue_volatile(Outgoing msg) {
@@ -235,6 +254,7 @@ bool Publisher::enqueue_volatile(Outgoing msg) {
 }
 
 void Publisher::pump() {
+  refill();
   while (connected_ && !retry_.empty()) {
     unsent_.push_front(std::move(std::prev(retry_.end())->second));
     retry_.erase(std::prev(retry_.end()));

@@ -15,10 +15,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
 #include "mqtt/outgoing.hpp"
+#include "mqtt/pending_window.hpp"
 
 namespace kazasu {
 
@@ -33,6 +35,13 @@ class Publisher {
   std::function<void(const Outgoing&)> on_acked;
 
   void start();
+  /**
+   * Publishes the outbox files' rows, those left from the last run first,
+   * holding at most kMaxHeld of them in memory (PendingWindow). Called once,
+   * before start(); without it every enqueued row is held.
+   */
+  void publish_outboxes(std::vector<std::shared_ptr<OutboxStore>> stores, size_t max_held = kMaxHeld);
+  static constexpr size_t kMaxHeld = 1024;
   /** Publishes `offline_payload` on the status topic and disconnects, waiting at most `timeout`. */
   void stop(const std::string& offline_payload, std::chrono::milliseconds timeout);
 
@@ -67,7 +76,10 @@ class Publisher {
   void set_retained(const std::string& topic, const std::string& payload);
 
   [[nodiscard]] bool connected() const { return connected_; }
-  [[nodiscard]] size_t queued() const { return unsent_.size() + inflight_.size() + retry_.size(); }
+  /** Outcomes not yet acknowledged: held in memory and waiting on disk. */
+  [[nodiscard]] size_t queued() const { return held() + on_disk(); }
+  [[nodiscard]] size_t held() const { return unsent_.size() + inflight_.size() + retry_.size(); }
+  [[nodiscard]] size_t on_disk() const { return window_ ? static_cast<size_t>(window_->on_disk()) : 0; }
 
  private:
   void connect();
@@ -75,6 +87,7 @@ class Publisher {
   void on_connected(bool session_present);
   void on_connection_lost(const std::string& cause);
   void pump();
+  void refill();
   void send_retained(const std::string& topic, const std::string& payload);
   void pump_replies();
 
@@ -105,6 +118,7 @@ class Publisher {
   size_t replies_inflight_ = 0;
   uint64_t volatile_dropped_ = 0;
   std::deque<Outgoing> unsent_;
+  std::optional<PendingWindow> window_;
   std::map<uint64_t, Outgoing> inflight_;  // ordered by send order
   std::map<uint64_t, Outgoing> retry_;     // failed sends, to go out first, in send order
   std::map<std::string, std::string> retained_;

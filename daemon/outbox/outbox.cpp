@@ -33,6 +33,16 @@ std::vector<OutboxMessage> pending(sqlite::Database& db) {
   return out;
 }
 
+std::vector<OutboxMessage> pending_after(sqlite::Database& db, int64_t after_seq, size_t limit) {
+  std::vector<OutboxMessage> out;
+  auto st = db.prepare(
+      "SELECT seq, msg_id, topic, payload, retained FROM kazasu_outbox WHERE seq > ? ORDER BY seq LIMIT ?");
+  st.bind(1, after_seq);
+  st.bind(2, static_cast<int64_t>(limit));
+  while (st.step()) out.push_back(OutboxMessage{st.int64(0), st.text(1), st.text(2), st.text(3), st.int64(4) != 0});
+  return out;
+}
+
 void remove(sqlite::Database& db, const std::vector<int64_t>& seqs) {
   if (seqs.empty()) return;
   db.exec("BEGIN IMMEDIATE");

@@ -29,6 +29,8 @@ int64_t append(sqlite::Database& db, const std::string& msg_id, const std::strin
                int64_t created_unix_ms, bool retained = false);
 /** Every row not yet acknowledged, oldest first. */
 std::vector<OutboxMessage> pending(sqlite::Database& db);
+/** At most `limit` rows after row `after_seq`, oldest first. */
+std::vector<OutboxMessage> pending_after(sqlite::Database& db, int64_t after_seq, size_t limit);
 /** Deletes acknowledged rows. */
 void remove(sqlite::Database& db, const std::vector<int64_t>& seqs);
 /** Rows waiting. */

@@ -24,6 +24,7 @@ class OutboxStore {
   }
   [[nodiscard]] const std::string& owner() const { return owner_; }
   std::vector<OutboxMessage> pending() { return outbox::pending(db_); }
+  std::vector<OutboxMessage> pending_after(int64_t seq, size_t limit) { return outbox::pending_after(db_, seq, limit); }
   /** Marks a row acknowledged; it is deleted with others at the next flush(). */
   void acknowledged(int64_t seq) { acked_.push_back(seq); }
   [[nodiscard]] size_t unflushed() const { return acked_.size(); }

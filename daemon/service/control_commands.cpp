@@ -97,6 +97,9 @@ nlohmann::json Station::control_status() {
   j["ok"] = true;
   j["mqtt"] = publisher_.connected() ? "connected" : "disconnected";
   j["queued"] = publisher_.queued();
+  // Of those, how many memory holds (at most Publisher::kMaxHeld) and how many wait in the outbox files.
+  j["queued_held"] = publisher_.held();
+  j["queued_on_disk"] = publisher_.on_disk();
   j["taps_in_flight"] = dispatcher_.in_flight();
   const auto shared = shared_.facts();
   j["shared"] = {{"engine", shared.engine},

@@ -24,17 +24,6 @@ namespace {
 constexpr std::chrono::milliseconds kDrainBudget{500};
 constexpr std::chrono::milliseconds kDisconnectBudget{400};
 
-// Outbox rows left by an earlier run, oldest tap first: ids are UUIDv7, so
-// their text order is their time order; rows of one file keep their seq order.
-std::vector<Outgoing> load_pending(const std::vector<std::shared_ptr<OutboxStore>>& stores) {
-  std::vector<Outgoing> all;
-  for (const auto& s : stores) {
-    for (auto& m : s->pending()) all.push_back(Outgoing{s, m.seq, m.msg_id, m.topic, m.payload, {}, m.retained});
-  }
-  std::stable_sort(all.begin(), all.end(), [](const Outgoing& a, const Outgoing& b) { return a.msg_id < b.msg_id; });
-  return all;
-}
-
 StatusFacts status_facts(const Config& cfg, const PluginHost& plugins, std::string boot_id) {
   StatusFacts f;
   f.boot_id = std::move(boot_id);
@@ -110,9 +99,9 @@ Station::Station(const Config& cfg, std::string config_file, std::optional<Reloa
     stage_log_.record(o.msg_id, o.topic, t);
   };
 
-  const auto pending = load_pending(stores_);
-  if (!pending.empty()) log::notice("publishing outcomes left from the last run", "count", pending.size());
-  for (const auto& o : pending) publisher_.enqueue(o);
+  // Rows left by an earlier run go first, oldest tap first (ids are UUIDv7,
+  // so their text order is their time order); memory holds a bounded share.
+  publisher_.publish_outboxes(stores_);
 
   if (cfg.settable_clock) {
     log::warning(

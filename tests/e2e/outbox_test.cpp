@@ -104,6 +104,39 @@ TEST(Outbox, BrokerStoppedDuring500TapsLosesNothingAndKeepsOrder) {
   EXPECT_TRUE(queue_drains(daemon));
 }
 
+// The publisher's memory holds at most Publisher::kMaxHeld (1024) outcomes;
+// a longer outage leaves the rest in the outbox files, read back in order.
+TEST(Outbox, ALongOutageIsHeldOnDiskNotInMemoryAndDeliveredInOrder) {
+  constexpr size_t kTaps = 1500;
+  constexpr size_t kMaxHeld = 1024;
+  test::TempDir dir;
+  test::Broker broker(dir.path() / "broker", /*persistent=*/true);
+  test::Daemon daemon(dir.path(), test::daemon_config(dir.path(), broker.uri(), kExtra));
+  auto sub = std::make_unique<test::Subscriber>(broker.uri(), "kazasu/v1/#", "facility-pc-outage-test");
+  ASSERT_TRUE(sub->next("/status", 5s));
+  sub.reset();
+  broker.stop();
+
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < kTaps; ++i) ids.push_back(daemon.tap("counter-1", "alice"));
+  const json st = daemon.status();
+  std::printf("[ outage ] %zu taps with the broker away: queued %s, held in memory %s, on disk %s\n", kTaps,
+              st["queued"].dump().c_str(), st["queued_held"].dump().c_str(), st["queued_on_disk"].dump().c_str());
+  EXPECT_EQ(st["queued"].get<size_t>(), kTaps);
+  EXPECT_LE(st["queued_held"].get<size_t>(), kMaxHeld);
+  EXPECT_GE(st["queued_on_disk"].get<size_t>(), kTaps - kMaxHeld);
+
+  broker.start();
+  sub = std::make_unique<test::Subscriber>(broker.uri(), "kazasu/v1/#", "facility-pc-outage-test");
+  Collected got;
+  collect(*sub, got, kTaps, 90s);
+  ASSERT_EQ(got.distinct.size(), kTaps) << daemon.log();
+  EXPECT_EQ(got.order.size(), kTaps) << "an outcome was published twice";
+  EXPECT_EQ(got.order, ids);
+  EXPECT_TRUE(queue_drains(daemon));
+  EXPECT_EQ(daemon.status()["queued_on_disk"], 0);
+}
+
 TEST(Outbox, SigkillMidBurstPublishesEveryCommittedOutcomeAfterRestart) {
   test::TempDir dir;
   test::Broker broker(dir.path() / "broker", /*persistent=*/true);
