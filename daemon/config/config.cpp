@@ -190,13 +190,15 @@ void read_mqtt(TomlReader& r, const toml::table& root, const fs::path& base, Con
   if (t != nullptr) {
     const int line = TomlReader::line_of(*t);
     r.unknown_keys(*t, "mqtt",
-                   {"uri", "client_id", "keepalive_s", "session_expiry_s", "max_command_bytes", "ca_file", "cert_file",
-                    "key_file", "credentials_file"});
+                   {"uri", "client_id", "keepalive_s", "session_expiry_s", "max_command_bytes", "command_rate",
+                    "command_burst", "ca_file", "cert_file", "key_file", "credentials_file"});
     if (auto v = r.integer(*t, "mqtt", "session_expiry_s", 0, int64_t{7} * 86400))
       cfg.mqtt.session_expiry_s = static_cast<int>(*v);
     if (auto v = r.integer(*t, "mqtt", "max_command_bytes", 64, int64_t{16} * 1024 * 1024)) {
       cfg.mqtt.max_command_bytes = static_cast<size_t>(*v);
     }
+    if (auto v = r.integer(*t, "mqtt", "command_rate", 0, 1000000)) cfg.mqtt.command_rate = static_cast<int>(*v);
+    if (auto v = r.integer(*t, "mqtt", "command_burst", 1, 1000000)) cfg.mqtt.command_burst = static_cast<int>(*v);
     for (auto [key, dest] :
          {std::pair{"ca_file", &cfg.mqtt.ca_file}, std::pair{"cert_file", &cfg.mqtt.cert_file},
           std::pair{"key_file", &cfg.mqtt.key_file}, std::pair{"credentials_file", &cfg.mqtt.credentials_file}}) {

@@ -50,6 +50,8 @@ struct MqttConfig {
   int keepalive_s = 30;
   int session_expiry_s = 3600;                   // broker keeps our subscription (commands) this long
   size_t max_command_bytes = size_t{64} * 1024;  // larger requests get `payload_too_large`
+  int command_rate = 500;                        // commands a second per facility PC; 0: no limit
+  int command_burst = 2000;                      // ... after a burst of this many (`rate_limited` past it)
   std::filesystem::path ca_file;                 // TLS: trust anchors for the broker (ssl:// or mqtts://)
   std::filesystem::path cert_file;               // TLS: optional client certificate ...
   std::filesystem::path key_file;                // ... and its key

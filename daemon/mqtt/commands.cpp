@@ -83,6 +83,13 @@ void CommandInbox::handle(const InboundCommand& cmd) {
                  "command", name, "response_topic", cmd.response_topic);
     return;
   }
+  // Before the payload is looked at: a sender in a loop costs a reply, not a parse.
+  if (!rate_.admit(command_sender(cmd.response_topic, replies), std::chrono::steady_clock::now())) {
+    ++rate_limited_;
+    reply.error("rate_limited", "more commands than [mqtt] command_rate allows from " +
+                                    std::string(command_sender(cmd.response_topic, replies)) + "; send again later");
+    return;
+  }
   if (cmd.payload_bytes > max_payload_bytes_) {
     reply.error("payload_too_large", "the request has " + std::to_string(cmd.payload_bytes) + " bytes; the limit is " +
                                          std::to_string(max_payload_bytes_));

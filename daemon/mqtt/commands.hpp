@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "mqtt/command_rate.hpp"
 #include "mqtt/publisher.hpp"
 #include "mqtt/topics.hpp"
 
@@ -85,8 +86,14 @@ class CommandInbox {
   static std::optional<CommandTopic> parse_topic(std::string_view topic, std::string_view root);
 
   using Route = std::function<void(ParsedCommand)>;
-  CommandInbox(Publisher& publisher, const Topics& topics, size_t max_payload_bytes, Route route)
-      : publisher_(publisher), topics_(topics), max_payload_bytes_(max_payload_bytes), route_(std::move(route)) {}
+  /** `rate` and `burst`: commands per second per sender ([mqtt] command_rate, command_burst); rate 0: no limit. */
+  CommandInbox(Publisher& publisher, const Topics& topics, size_t max_payload_bytes, Route route, double rate = 0,
+               double burst = 0)
+      : publisher_(publisher),
+        topics_(topics),
+        max_payload_bytes_(max_payload_bytes),
+        route_(std::move(route)),
+        rate_(rate, burst) {}
 
   /** The filter to subscribe to. */
   [[nodiscard]] std::string filter() const { return topics_.root() + "+/cmd/+"; }
@@ -100,6 +107,8 @@ class CommandInbox {
   const Topics& topics_;
   size_t max_payload_bytes_;
   Route route_;
+  CommandRate rate_;
+  uint64_t rate_limited_ = 0;
 };
 
 }  // namespace kazasu

@@ -4,6 +4,7 @@
 // is possible).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
 #include "broker.hpp"
@@ -111,6 +112,48 @@ TEST_F(Commands, MissingResponseTopicIsALogLineAndTheDaemonLives) {
   pc_->publish(kRoot + "example/cmd/count", "{}", "elsewhere/replies");
   EXPECT_TRUE(logged("command dropped: its response topic is outside this station's replies/ prefix"));
   EXPECT_EQ(call("example", "count", "{}")["error"]["code"], "missing_field");
+}
+
+}  // namespace
+}  // namespace kazasu
+
+namespace kazasu {
+namespace {
+
+// [mqtt] command_rate at its edge through the real broker: one facility PC
+// gets its burst and is then refused with `rate_limited`; another PC on the
+// same station is not held back by it.
+TEST(CommandLimits, APcPastItsBurstIsRefusedAndAnotherPcIsNot) {
+  test::TempDir dir;
+  test::Broker broker(dir.path() / "broker");
+  test::Daemon daemon(dir.path(), test::daemon_config(dir.path(), broker.uri(), kExtra,
+                                                       "command_rate = 1\ncommand_burst = 20\n"));
+  test::Subscriber pc(broker.uri(), "kazasu/v1/#");
+  ASSERT_TRUE(pc.next("/status", 5s));
+  const auto count = [&](const std::string& who, int n) {
+    std::map<std::string, int> codes;
+    for (int i = 0; i < n; ++i) {
+      pc.publish(kRoot + "example/cmd/count", R"({"token":"t"})", kRoot + "replies/" + who + "/r", "c");
+    }
+    for (int i = 0; i < n; ++i) {
+      auto m = pc.next("/replies/" + who + "/r", 5s);
+      if (!m) break;
+      const json r = json::parse(m->payload);
+      ++codes[r.contains("error") ? r["error"]["code"].get<std::string>() : "ok"];
+    }
+    return codes;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto looping = count("looping-pc", 30);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[ limits ] looping-pc: %d ok, %d rate_limited in %.2f s (burst 20, 1/s)\n", looping["ok"],
+              looping["rate_limited"], seconds);
+  EXPECT_EQ(looping["ok"] + looping["rate_limited"], 30);
+  EXPECT_GE(looping["ok"], 20);
+  EXPECT_LE(looping["ok"], 20 + static_cast<int>(seconds) + 1);  // one token a second came back meanwhile
+  EXPECT_GE(looping["rate_limited"], 1);
+  auto counter = count("counter-pc", 10);
+  EXPECT_EQ(counter["ok"], 10) << "another PC was held back";
 }
 
 }  // namespace
