@@ -4,6 +4,7 @@
 // is possible).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -88,6 +89,39 @@ TEST_F(Commands, OversizedPayloadGetsAnErrorReply) {
   const json r = call("example", "count", json{{"token", std::string(300, 'a')}}.dump());
   EXPECT_EQ(r["error"]["code"], "payload_too_large");
   EXPECT_NE(r["error"]["message"].get<std::string>().find("the limit is 256"), std::string::npos);
+}
+
+// VmRSS of a process in KiB.
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+// max_command_bytes (256 here) at its edge, and a payload far past it: the
+// broker never hands kazasud a packet over its MQTT v5 Maximum Packet Size,
+// so a 4 MiB command costs kazasud no memory and gets no reply at all.
+TEST_F(Commands, PayloadSizeAtItsEdgeAndFarPastIt) {
+  const auto sized = [](size_t bytes) {
+    const std::string head = R"({"token":")", tail = R"("})";
+    return head + std::string(bytes - head.size() - tail.size(), 'a') + tail;
+  };
+  ASSERT_EQ(sized(256).size(), 256u);
+  EXPECT_EQ(call("example", "count", sized(256))["ok"], true);
+  EXPECT_EQ(call("example", "count", sized(257))["error"]["code"], "payload_too_large");
+
+  const long before = rss_kib(daemon_->pid());
+  for (int i = 0; i < 5; ++i) {
+    pc_->publish(kRoot + "example/cmd/count", sized(size_t{4} << 20), kReplies + "huge", "huge");
+  }
+  EXPECT_FALSE(pc_->next("/replies/pc-1/huge", 2s)) << "a 4 MiB command reached kazasud";
+  const long after = rss_kib(daemon_->pid());
+  std::printf("[ limits ] five 4 MiB commands: kazasud RSS %ld -> %ld KiB\n", before, after);
+  EXPECT_LT(after - before, 4 * 1024) << "kazasud's memory grew by a whole command";
+  EXPECT_EQ(call("example", "count", sized(100))["ok"], true) << "kazasud stopped answering";
 }
 
 TEST_F(Commands, ARequestNestedTooDeepIsRefusedBeforeParsing) {
