@@ -85,7 +85,6 @@ void CommandInbox::handle(const InboundCommand& cmd) {
   }
   // Before the payload is looked at: a sender in a loop costs a reply, not a parse.
   if (!rate_.admit(command_sender(cmd.response_topic, replies), std::chrono::steady_clock::now())) {
-    ++rate_limited_;
     reply.error("rate_limited", "more commands than [mqtt] command_rate allows from " +
                                     std::string(command_sender(cmd.response_topic, replies)) + "; send again later");
     return;

@@ -108,7 +108,6 @@ class CommandInbox {
   size_t max_payload_bytes_;
   Route route_;
   CommandRate rate_;
-  uint64_t rate_limited_ = 0;
 };
 
 }  // namespace kazasu
