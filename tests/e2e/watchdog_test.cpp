@@ -14,6 +14,7 @@
 
 #include "broker.hpp"
 #include "daemon.hpp"
+#include "notify_socket.hpp"
 #include "process.hpp"
 
 namespace kazasu {
@@ -22,43 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::filesystem::path& path) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      throw std::runtime_error("cannot bind the notify socket");
-    }
-  }
-  ~NotifySocket() { ::close(fd_); }
-  NotifySocket(const NotifySocket&) = delete;
-  NotifySocket& operator=(const NotifySocket&) = delete;
-
-  struct Message {
-    Clock::time_point at;
-    std::string text;
-  };
-  /** Every datagram that arrives within `for_how_long`. */
-  std::vector<Message> collect(std::chrono::milliseconds for_how_long) {
-    std::vector<Message> out;
-    const auto end = Clock::now() + for_how_long;
-    while (Clock::now() < end) {
-      pollfd p{fd_, POLLIN, 0};
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
-      if (::poll(&p, 1, static_cast<int>(std::max<long>(left, 0))) <= 0) continue;
-      char buf[4096];
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) out.push_back({Clock::now(), std::string(buf, static_cast<size_t>(n))});
-    }
-    return out;
-  }
-
- private:
-  int fd_ = -1;
-};
+using test::NotifySocket;
 
 std::vector<Clock::time_point> feeds(const std::vector<NotifySocket::Message>& ms) {
   std::vector<Clock::time_point> out;
