@@ -19,7 +19,9 @@ StageLog::StageLog(const std::filesystem::path& file) {
     log::warning("cannot open stage log", "file", file.string());
     return;
   }
-  if (fresh) out_ << "id,topic,identify_us,plugins_us,commit_us,ack_us,total_us\n";
+  // detected_ns (CLOCK_MONOTONIC at detection, 0 when unknown) lets bench/tap align a
+  // row with the card simulator's APDU stamps and a subscriber's arrival time.
+  if (fresh) out_ << "id,topic,identify_us,plugins_us,commit_us,ack_us,total_us,detected_ns\n";
 }
 
 void StageLog::record(const std::string& msg_id, const std::string& topic, const StageTimes& t) {
@@ -32,7 +34,7 @@ void StageLog::record(const std::string& msg_id, const std::string& topic, const
              "commit_us", commit, "ack_us", ack, "total_us", total);
   if (out_.is_open()) {
     out_ << msg_id << ',' << topic << ',' << identify << ',' << plugins << ',' << commit << ',' << ack << ',' << total
-         << '\n';
+         << ',' << t.detected_ns << '\n';
     out_.flush();
   }
 }

@@ -23,8 +23,10 @@ constexpr const char* kUsage = R"(usage:
       [--free-area-id ID [--free-area-aid HEX] [--free-area-ef HEX]]
       [--uid HEX] [--seed N]
   kazasu-cardsim run --card DIR [--host 127.0.0.1] [--port 35963] [--delay-ms N]
-      [--trace FILE] [--fault remove-after:N|corrupt-after:N] [--hold-ms MS]
+      [--trace FILE] [--stamps FILE] [--fault remove-after:N|corrupt-after:N] [--hold-ms MS]
       [--control] [--get-response]
+  --stamps FILE  append CLOCK_MONOTONIC ns per insertion, APDU (arrival, reply,
+                 header) and removal, for timing a tap from its first APDU
 See docs/cardsim.md.
 )";
 
@@ -104,8 +106,8 @@ int cmd_make_card(const std::vector<std::string>& argv) {
 }
 
 int cmd_run(const std::vector<std::string>& argv) {
-  const Args args =
-      parse_args(argv, {"card", "host", "port", "delay-ms", "trace", "fault", "hold-ms"}, {"control", "get-response"});
+  const Args args = parse_args(argv, {"card", "host", "port", "delay-ms", "trace", "stamps", "fault", "hold-ms"},
+                               {"control", "get-response"});
   RunOptions o;
   o.card_dir = args.required("card");
   o.host = args.get("host", o.host);
@@ -114,6 +116,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   o.port = static_cast<std::uint16_t>(port);
   o.delay_ms = std::stoi(args.get("delay-ms", "0"));
   if (args.has("trace")) o.trace = args.get("trace");
+  if (args.has("stamps")) o.stamps = args.get("stamps");
   if (args.has("fault")) o.fault = parse_fault(args.get("fault"));
   if (args.has("hold-ms")) o.hold_ms = std::stoi(args.get("hold-ms"));
   o.control = args.flags.count("control") != 0;

@@ -27,7 +27,9 @@ constexpr int kReconnectMs = 100;  // how often to retry while vpcd is not liste
 class Session {
  public:
   explicit Session(const RunOptions& options)
-      : options_(options), trace_(options.trace ? Trace(*options.trace) : Trace()) {}
+      : options_(options),
+        trace_(options.trace ? Trace(*options.trace) : Trace()),
+        stamps_(options.stamps ? Stamps(*options.stamps) : Stamps()) {}
 
   int run();
 
@@ -41,6 +43,7 @@ class Session {
 
   RunOptions options_;
   Trace trace_;
+  Stamps stamps_;
   std::filesystem::path card_dir_;
   std::unique_ptr<Card> card_;
   std::map<std::string, int> pin_state_;
@@ -71,6 +74,7 @@ void Session::insert() {
   if (!link_) return;
   apdus_ = 0;
   card_->power_off();  // a card entering the field starts unpowered
+  stamps_.insert();
   trace_.event("connect " + options_.host + ":" + std::to_string(options_.port) + " card=" + card_dir_.string());
   std::cerr << "cardsim card inserted port=" << options_.port << "\n";
   if (options_.hold_ms && !hold_until_) hold_until_ = Clock::now() + std::chrono::milliseconds(*options_.hold_ms);
@@ -83,6 +87,7 @@ void Session::remove(const std::string& why) {
   link_->break_off();
   link_.reset();
   card_->power_off();
+  stamps_.remove();
   trace_.event("remove (" + why + ")");
   std::cerr << "cardsim card removed reason=" << why << "\n";
 }
@@ -112,6 +117,7 @@ void Session::handle_frame(const Bytes& frame) {
     }
     return;
   }
+  const std::int64_t in_ns = stamps_.enabled() ? Stamps::now_ns() : 0;
   ++apdus_;
   trace_.command(frame);
   if (options_.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.delay_ms));
@@ -125,6 +131,7 @@ void Session::handle_frame(const Bytes& frame) {
     remove("write failed");
     return;
   }
+  if (stamps_.enabled()) stamps_.apdu(in_ns, Stamps::now_ns(), frame);
   if (options_.fault.kind == Fault::Kind::kRemoveAfter && apdus_ >= options_.fault.count) {
     remove("fault remove-after:" + std::to_string(options_.fault.count));
     want_inserted_ = false;

@@ -23,6 +23,7 @@ struct RunOptions {
   std::uint16_t port = 35963;  // vpcd slot 0 (jpki.md §6)
   int delay_ms = 0;
   std::optional<std::filesystem::path> trace;
+  std::optional<std::filesystem::path> stamps;
   Fault fault;
   std::optional<int> hold_ms;
   bool control = false;

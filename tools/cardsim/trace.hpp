@@ -1,6 +1,7 @@
 // Append-only APDU trace: "> HEX" commands, "< HEX" responses, "# ..." events.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -21,6 +22,28 @@ class Trace {
  private:
   // One write(2) per line on an O_APPEND fd: lines stay whole even if two simulators
   // share a file, and a killed simulator leaves a complete trace.
+  void line(const std::string& text);
+
+  UniqueFd fd_;
+};
+
+// `run --stamps FILE`: CLOCK_MONOTONIC nanoseconds of each insertion, each APDU's
+// arrival and reply, and each removal, so bench/tap can time a tap from its first APDU
+// against a subscriber's arrival clock (one clock for every process on the machine).
+// Lines: "insert NS", "apdu IN_NS OUT_NS CLA-INS-P1-P2 (hex)", "remove NS". Only the
+// command header: a VERIFY's body is the PIN.
+class Stamps {
+ public:
+  Stamps() = default;  // disabled
+  explicit Stamps(const std::filesystem::path& path);
+
+  bool enabled() const { return static_cast<bool>(fd_); }
+  static std::int64_t now_ns();
+  void insert() { line("insert " + std::to_string(now_ns())); }
+  void remove() { line("remove " + std::to_string(now_ns())); }
+  void apdu(std::int64_t in_ns, std::int64_t out_ns, const Bytes& command);
+
+ private:
   void line(const std::string& text);
 
   UniqueFd fd_;
