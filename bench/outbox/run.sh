@@ -46,13 +46,14 @@ stage_log = "$dir/stages.csv"
 TOML
   "$build/daemon/kazasud" --config "$dir/kazasud.toml" 2> "$dir/kazasud.log" &
   local pid=$!
+  pids+=("$pid")  # stopped by cleanup too if a step below fails
   for _ in $(seq 100); do [ -S "$dir/control.sock" ] && break; sleep 0.05; done
   sleep 0.3
   local load
   load=$("$build/bench/outbox/kazasu-tap-load" "$dir/control.sock" counter-1 alice "$rate" "$seconds")
   # Wait for the queue to drain before reading the figures.
   for _ in $(seq 200); do
-    [ "$("$build/tools/kazasuctl/kazasuctl" --socket "$dir/control.sock" status | python3 -c 'import json,sys; print(json.load(sys.stdin)["queued"])')" = 0 ] && break
+    [ "$("$build/tools/kazasuctl/kazasuctl" --socket "$dir/control.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["queued"])')" = 0 ] && break
     sleep 0.05
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true

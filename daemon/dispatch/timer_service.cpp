@@ -2,12 +2,15 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/tick.hpp"
 #include "dispatch/plugin_call.hpp"
 
 namespace kazasu {
 namespace {
-// Timers are for day and shift boundaries, not for tap latency.
-constexpr std::chrono::milliseconds kTick{200};
+// Timers are for day and shift boundaries, not for tap latency: a timer fires
+// within a second of its due time, on the tick the io thread's other
+// once-a-second checks share (core/tick.hpp), so an idle station wakes once.
+constexpr std::chrono::seconds kTick{1};
 }  // namespace
 
 TimerService::TimerService(boost::asio::io_context& io, PluginHost& plugins, Publisher& publisher)
@@ -20,7 +23,7 @@ void TimerService::stop() {
 }
 
 void TimerService::arm() {
-  ticker_.expires_after(kTick);
+  ticker_.expires_at(tick::next(kTick));
   ticker_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     tick();

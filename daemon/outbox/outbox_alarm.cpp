@@ -1,6 +1,7 @@
 #include "outbox/outbox_alarm.hpp"
 
 #include "core/log.hpp"
+#include "core/tick.hpp"
 
 namespace kazasu {
 
@@ -10,7 +11,7 @@ OutboxAlarm::OutboxAlarm(boost::asio::io_context& io, const OutboxConfig& cfg, P
 }
 
 void OutboxAlarm::arm() {
-  timer_.expires_after(std::chrono::seconds(1));
+  timer_.expires_at(tick::next(std::chrono::seconds(1)));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     check();

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/log.hpp"
+#include "core/tick.hpp"
 
 namespace kazasu {
 
@@ -42,7 +43,7 @@ StorageHealth::StorageHealth(boost::asio::io_context& io, std::filesystem::path 
 }
 
 void StorageHealth::arm() {
-  timer_.expires_after(std::chrono::seconds(1));
+  timer_.expires_at(tick::next(std::chrono::seconds(1)));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     check();

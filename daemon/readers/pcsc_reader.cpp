@@ -1,7 +1,9 @@
 #include "readers/pcsc_reader.hpp"
 
+#include <pthread.h>
 #include <reader.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cstring>
 #include <vector>
@@ -15,9 +17,17 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr char kPnpReader[] = "\\\\?PnP?\\Notification";
-// Every blocking wait ends this often, so a stop() that races the worker
-// between its check and SCardGetStatusChange costs at most this long.
-constexpr DWORD kWatchSliceMs = 1000;
+// An idle reader waits this long in one SCardGetStatusChange: each call costs
+// libpcsclite several round trips to pcscd (about five wake-ups), so a 1 s
+// slice kept every idle worker waking five times a second. Card and reader
+// events end the wait at once, stop() ends it with SCardCancel, and pcscd
+// going away ends it with an error; the timeout only bounds how long the
+// watchdog trusts a worker that is inside the wait (last_progress_ns()).
+constexpr DWORD kWatchSliceMs = 60000;
+constexpr int64_t kWatchSliceNs = int64_t{kWatchSliceMs} * 1000000;
+// How often stop() repeats SCardCancel until the worker has left: a cancel
+// that lands before the worker enters its wait does nothing.
+constexpr auto kCancelRetry = 20ms;
 // Re-establish back-off: 100 ms doubling, capped at 1 s so readers are ready
 // again within a second of pcscd's return (issue: within 5 s).
 constexpr auto kFirstBackoff = 100ms;
@@ -52,20 +62,55 @@ void PcscReader::start(ReadSink on_read, StateSink on_state) {
   {
     std::lock_guard lock(mutex_);
     stopping_ = false;
+    finished_ = false;
   }
-  worker_ = std::thread([this] { run(); });
+  worker_ = std::thread([this] {
+    // Named for top, perf and bench/footprint: "pcsc:" and the reader's name, cut to the kernel's 15 bytes.
+    ::pthread_setname_np(::pthread_self(), ("pcsc:" + cfg_.name).substr(0, 15).c_str());
+    run();
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+    wake_.notify_all();
+  });
 }
 
 void PcscReader::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    // SCardCancel is the one call allowed on another thread's context.
-    if (blocking_valid_) SCardCancel(blocking_ctx_);
   }
   wake_.notify_all();
   if (pins_ != nullptr) pins_->wake_all();
-  if (worker_.joinable()) worker_.join();
+  if (!worker_.joinable()) return;
+  {
+    // The worker may be between its look at stopping_ and SCardGetStatusChange,
+    // where a cancel is lost; with a long wait, cancel until it has left.
+    std::unique_lock lock(mutex_);
+    while (!finished_) {
+      // SCardCancel is the one call allowed on another thread's context.
+      if (blocking_valid_) SCardCancel(blocking_ctx_);
+      wake_.wait_for(lock, kCancelRetry, [this] { return finished_; });
+    }
+  }
+  worker_.join();
+}
+
+int64_t PcscReader::last_progress_ns() const {
+  // Inside a status-change wait the worker is healthy until the wait's own
+  // timeout: a stuck wait shows once it has overrun that by the watchdog's limit.
+  const int64_t until = waiting_until_ns_.load(std::memory_order_relaxed);
+  if (until != 0) return std::min(clock::monotonic_ns(), until);
+  return progress_ns_.load(std::memory_order_relaxed);
+}
+
+LONG PcscReader::wait_for_change(const pcsc::Context& ctx, SCARD_READERSTATE& state) {
+  const int64_t now = clock::monotonic_ns();
+  progress_ns_.store(now, std::memory_order_relaxed);
+  waiting_until_ns_.store(now + kWatchSliceNs, std::memory_order_relaxed);
+  const LONG rv = SCardGetStatusChange(ctx.get(), kWatchSliceMs, &state, 1);
+  waiting_until_ns_.store(0, std::memory_order_relaxed);
+  progress_ns_.store(clock::monotonic_ns(), std::memory_order_relaxed);
+  return rv;
 }
 
 void PcscReader::publish_context(SCARDCONTEXT ctx, bool valid) {
@@ -151,7 +196,7 @@ PcscReader::Outcome PcscReader::serve(pcsc::Context& ctx) {
       continue;
     }
     set_state(ReaderState::error, "reader not connected");
-    const LONG wait = SCardGetStatusChange(ctx.get(), kWatchSliceMs, &pnp, 1);
+    const LONG wait = wait_for_change(ctx, pnp);
     if (wait == SCARD_S_SUCCESS)
       pnp.dwCurrentState = pnp.dwEventState & ~SCARD_STATE_CHANGED;
     else if (pcsc::service_lost(wait))
@@ -168,7 +213,7 @@ PcscReader::Outcome PcscReader::watch(pcsc::Context& ctx, const std::string& rea
   bool tapped = false;
   DWORD tapped_count = 0;
   while (pause(0ms)) {
-    const LONG rv = SCardGetStatusChange(ctx.get(), kWatchSliceMs, &rs, 1);
+    const LONG rv = wait_for_change(ctx, rs);
     if (rv == SCARD_E_TIMEOUT || rv == SCARD_E_CANCELLED) continue;
     if (reader_missing(rv)) return Outcome::reader_gone;
     if (rv != SCARD_S_SUCCESS) return Outcome::service_lost;

@@ -53,9 +53,11 @@ class PcscReader : public ReaderDriver {
   void set_state(ReaderState state, const std::string& detail);
   /** Sleeps unless stopping; false when stop() was called. */
   bool pause(std::chrono::milliseconds d);
+  /** SCardGetStatusChange on one reader state, marked as a wait the watchdog trusts. */
+  LONG wait_for_change(const pcsc::Context& ctx, SCARD_READERSTATE& state);
 
  public:
-  [[nodiscard]] int64_t last_progress_ns() const override { return progress_ns_.load(std::memory_order_relaxed); }
+  [[nodiscard]] int64_t last_progress_ns() const override;
 
  private:
   void publish_context(SCARDCONTEXT ctx, bool valid);
@@ -71,9 +73,12 @@ class PcscReader : public ReaderDriver {
 
   // Every turn of the worker's loop passes pause(): the watchdog's proof of life.
   std::atomic<int64_t> progress_ns_{0};
-  std::mutex mutex_;  // guards stopping_ and the context handle stop() cancels
+  // While the worker waits in SCardGetStatusChange: when that wait times out (monotonic ns), else 0.
+  std::atomic<int64_t> waiting_until_ns_{0};
+  std::mutex mutex_;  // guards stopping_, finished_ and the context handle stop() cancels
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool finished_ = true;  // the worker has left run()
   SCARDCONTEXT blocking_ctx_ = 0;
   bool blocking_valid_ = false;
 

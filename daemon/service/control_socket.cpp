@@ -70,6 +70,7 @@ struct Session : std::enable_shared_from_this<Session> {
   Peer peer;
   std::shared_ptr<ControlStream> stream;  // set when the answer goes on
   bool streaming = false;
+  bool keep_open = false;  // the last request asked for the next one on this connection
   bool writing = false;
   bool grace_armed = false;
   std::array<char, 256> discard{};  // what a streaming client sends is read and ignored
@@ -135,6 +136,7 @@ struct Session : std::enable_shared_from_this<Session> {
 
   void on_request(const boost::system::error_code& ec, size_t n) {
     deadline.cancel();
+    keep_open = false;
     nlohmann::json reply;
     if (ec) {
       if (ec != boost::asio::error::not_found) return;  // the client went away or timed out
@@ -151,6 +153,7 @@ struct Session : std::enable_shared_from_this<Session> {
       wipe(line);
       reply = answer(req);
       audit(req, reply);
+      keep_open = wants_more(req);
       if (req.is_object()) {
         if (auto pin = req.find("pin"); pin != req.end() && pin->is_string()) wipe(pin->get_ref<std::string&>());
       }
@@ -177,8 +180,22 @@ struct Session : std::enable_shared_from_this<Session> {
     boost::asio::async_write(socket, boost::asio::buffer(out),
                              [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                                self->writing = false;
-                               if (!ec && self->streaming) self->start_stream();
+                               if (ec) return;
+                               if (self->streaming) {
+                                 self->start_stream();
+                               } else if (self->keep_open) {
+                                 self->start();  // the next request, maybe already in `in`
+                               }
                              });
+  }
+
+  // `"keep_open": true` lets a client (a load generator, a script) send many
+  // requests on one connection, each line answered in order; without it the
+  // connection ends after its one answer, as kazasuctl expects.
+  static bool wants_more(const nlohmann::json& req) {
+    if (!req.is_object()) return false;
+    const auto it = req.find("keep_open");
+    return it != req.end() && it->is_boolean() && it->get<bool>();
   }
 
   // Who asked what, and the answer's code; never the request's values (a PIN).

@@ -1,5 +1,8 @@
 // The local control socket kazasuctl talks to: a Unix stream socket, one JSON
-// request line in, one JSON response line out. Only the service user and its
+// request line in, one JSON response line out. A request with
+// `"keep_open": true` keeps the connection for the next request line (each
+// answered in order, the request timeout applying to each wait), so a load
+// generator need not connect once per request. Only the service user and its
 // group may connect (mode 0660).
 //
 // It is bounded like any input from outside: at most kMaxSessions connections

@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/tap_id.hpp"
+#include "core/tick.hpp"
 #include "dispatch/crash_log.hpp"
 #include "service/config_check.hpp"
 #include "service/notify.hpp"
@@ -88,13 +89,16 @@ Station::Station(const Config& cfg, std::string config_file, std::optional<Reloa
     alarms_.quarantined("plugins quarantined after bringing kazasud down: " + quarantined +
                         "; clear with kazasuctl plugins clear NAME");
   }
-  arm_flush();
   shared_.on_conflict = [this](const std::string& plugin, const std::string& key, const std::string& entry_id) {
     boost::asio::post(io_, [this, plugin, key, entry_id] { on_shared_conflict(plugin, key, entry_id); });
   };
   publisher_.on_acked = [this](const Outgoing& o) {
     o.store->acknowledged(o.seq);
-    if (o.store->unflushed() >= 512) flush_acked();
+    if (o.store->unflushed() >= 512) {
+      flush_acked();
+    } else {
+      arm_flush();
+    }
     StageTimes t = o.times;
     t.acked_ns = clock::monotonic_ns();
     stage_log_.record(o.msg_id, o.topic, t);
@@ -202,20 +206,24 @@ void Station::flush_acked() {
   }
 }
 
+// Armed by the first PUBACK after a flush, so an idle station has no 20 ms
+// timer waking it (it once woke the io thread 50 times a second for nothing).
 void Station::arm_flush() {
+  if (flush_armed_) return;
+  flush_armed_ = true;
   flush_timer_.expires_after(std::chrono::milliseconds(20));
   flush_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    flush_acked();
-    arm_flush();
+    flush_armed_ = false;
+    if (!ec) flush_acked();
   });
 }
 
 // systemd's watchdog is fed only while every part of kazasud makes progress:
 // this timer proves the io thread, each pcsc reader's worker goes round its
-// loop at least once a second, and a probe posted through each plugin's
-// strand comes back. A part silent for a whole watchdog interval stops the
-// feeding; systemd then restarts kazasud (Restart=on-failure).
+// loop or sits in a status-change wait within that wait's timeout, and a
+// probe posted through each plugin's strand comes back. A part silent for a
+// whole watchdog interval stops the feeding; systemd then restarts kazasud
+// (Restart=on-failure).
 void Station::kick_watchdog() {
   const int64_t now = clock::monotonic_ns();
   const int64_t limit = std::chrono::duration_cast<std::chrono::nanoseconds>(wd_period_).count() * 2;
@@ -240,14 +248,14 @@ void Station::kick_watchdog() {
   } else {
     log::error("watchdog not fed: a part of kazasud makes no progress", "part", stuck);
   }
-  watchdog_.expires_after(wd_period_);
+  watchdog_.expires_at(tick::next(wd_period_));  // with the once-a-second timers when it can
   watchdog_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) kick_watchdog();
   });
 }
 
 void Station::sweep_logs() {
-  log_sweep_.expires_after(std::chrono::seconds(1));
+  log_sweep_.expires_at(tick::next(std::chrono::seconds(1)));
   log_sweep_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     log::flush_suppressed();

@@ -113,6 +113,7 @@ class Station {
   StageLog stage_log_;
   std::vector<std::shared_ptr<OutboxStore>> stores_;
   boost::asio::steady_timer flush_timer_{io_};
+  bool flush_armed_ = false;
   AlarmBoard alarms_;
   // Readers' retained states as their drivers last reported them; while the
   // disk refuses writes every reader shows it instead (publish_reader_state()).
