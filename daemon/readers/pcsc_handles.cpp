@@ -90,7 +90,10 @@ Result<apdu::Bytes> Channel::exchange(const apdu::Bytes& command) {
       SCardTransmit(card_.get(), pci, command.data(), static_cast<DWORD>(command.size()), nullptr, buf.data(), &len);
   if (rv != SCARD_S_SUCCESS) {
     OPENSSL_cleanse(buf.data(), buf.size());
-    if (card_gone(rv)) return Error{kReadFailed, "the card was removed during the read; tap it again"};
+    if (card_gone(rv)) {
+      card_lost_ = true;
+      return Error{kReadFailed, "the card was removed during the read; tap it again"};
+    }
     return Error{kReadFailed, "the reader failed during the read: " + error_text(rv)};
   }
   apdu::Bytes out(buf.begin(), buf.begin() + len);

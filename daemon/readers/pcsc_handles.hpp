@@ -61,6 +61,8 @@ class Channel : public CardChannel {
  public:
   Channel(const Card& card, bool extended) : card_(card), extended_(extended) {}
   [[nodiscard]] bool extended_length() const override { return extended_; }
+  /** A transmit failed as if the card had left the reader (card_gone()). */
+  [[nodiscard]] bool card_lost() const { return card_lost_; }
 
  protected:
   Result<apdu::Bytes> exchange(const apdu::Bytes& command) override;
@@ -68,6 +70,7 @@ class Channel : public CardChannel {
  private:
   const Card& card_;
   bool extended_;
+  bool card_lost_ = false;
 };
 
 }  // namespace kazasu::pcsc

@@ -44,6 +44,29 @@ bool reader_missing(LONG rv) {
   return rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_NO_READERS_AVAILABLE;
 }
 
+// How long a read that lost its card waits for pcscd to see the card gone:
+// more than one presence poll (vpcd is polled every 400 ms; a CCID reader
+// reports a removal at once).
+constexpr auto kCardLeftWait = 1000ms;
+
+/** True when pcscd reports `reader` empty now or within kCardLeftWait. */
+bool card_left(const pcsc::Context& ctx, const std::string& reader) {
+  SCARD_READERSTATE rs{};
+  rs.szReader = reader.c_str();
+  rs.dwCurrentState = SCARD_STATE_UNAWARE;
+  const auto deadline = std::chrono::steady_clock::now() + kCardLeftWait;
+  DWORD timeout = 0;
+  while (true) {
+    if (SCardGetStatusChange(ctx.get(), timeout, &rs, 1) != SCARD_S_SUCCESS) return false;
+    if ((rs.dwEventState & SCARD_STATE_EMPTY) != 0) return true;
+    rs.dwCurrentState = rs.dwEventState & ~SCARD_STATE_CHANGED;
+    const auto rest =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (rest.count() <= 0) return false;
+    timeout = static_cast<DWORD>(rest.count());
+  }
+}
+
 }  // namespace
 
 PcscReader::PcscReader(boost::asio::io_context& io, ReaderConfig cfg, IdentifierChain chain, PinSource* pins,
@@ -275,7 +298,14 @@ void PcscReader::read_card(const pcsc::Context& ctx, const std::string& reader, 
       }
       apdus = channel.apdu_count();
       if (cfg_.feedback) give_feedback(card, read.identity.ok());
-      card.disconnect(unlocks ? SCARD_UNPOWER_CARD : SCARD_LEAVE_CARD);
+      // A card that left the field lost its power, and with it any PIN it had
+      // verified: there is nothing to log out. Powering it off anyway makes
+      // pcscd mark the reader empty before its own presence poll has seen the
+      // card go (the failed power-down sets the state), so that poll never
+      // reports a change and a card put back meanwhile is never read: a lost
+      // tap (tests/faults/pcsc). So ask pcscd whether the card is gone first.
+      const bool left = unlocks && channel.card_lost() && card_left(ctx, reader);
+      card.disconnect(unlocks && !left ? SCARD_UNPOWER_CARD : SCARD_LEAVE_CARD);
     }
   }
   read.times.identified_ns = clock::monotonic_ns();
