@@ -308,6 +308,14 @@ void PcscReader::read_card(const pcsc::Context& ctx, const std::string& reader, 
       card.disconnect(unlocks && !left ? SCARD_UNPOWER_CARD : SCARD_LEAVE_CARD);
     }
   }
+  // A PIN is typed for one tap. Whatever this read left armed (the card was
+  // pulled before kazasud asked for it, or it was never needed) would
+  // otherwise be tried on the next card put on this reader, someone else's,
+  // costing that card a try.
+  if (unlocks && pins_ != nullptr) {
+    pins_->discard(cfg_.name, PinPurpose::auth);
+    pins_->discard(cfg_.name, PinPurpose::basic_info);
+  }
   read.times.identified_ns = clock::monotonic_ns();
   const double ms = static_cast<double>(read.times.identified_ns - detected_ns) / 1e6;
   // Never the identity itself: only its kind and the outcome (conventions.md "Logs").

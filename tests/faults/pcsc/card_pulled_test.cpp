@@ -192,5 +192,29 @@ TEST(CardPulled, AfterEachApduOfTheBasicFourRead) {
   pull_after_each_apdu("basic_four", "fast", true);
 }
 
+// A PIN armed for a card that was pulled before kazasud asked for it is
+// dropped with that tap: the next card on the reader, someone else's, is
+// asked for its own PIN and never sent the first holder's.
+TEST(CardPulled, APinTypedForAPulledCardIsNeverTriedOnTheNextCard) {
+  const ReaderSpec spec{"counter-1", kReader0, "possession", false};
+  FaultStation st({spec});
+  ASSERT_TRUE(st.wait_reader(spec.name, "ready", 15s));
+  for (const std::string purpose : {"auth"}) {
+    st.arm_pin(spec.name, purpose);
+    const auto pulled = st.tap(spec, valid_card(), {"--fault", "remove-after:1"});
+    ASSERT_TRUE(pulled);
+    EXPECT_EQ(pulled->status, "read_failed");
+    ASSERT_TRUE(st.wait_reader(spec.name, "ready", 5s));
+    const auto trace = st.dir() / "next.trace";
+    const auto next = st.tap(spec, valid_card(), {"--trace", trace.string()});
+    ASSERT_TRUE(next);
+    report("pin_left_from_a_pulled_card", next->status);
+    EXPECT_EQ(next->status, "pin_required") << "the next card was tried with the pulled card's PIN";
+    EXPECT_FALSE(next->identified);
+    // Only the empty VERIFY that reads the tries left (Lc absent): no PIN went to the card.
+    EXPECT_EQ(read_file(trace).find("> 0020008004"), std::string::npos) << read_file(trace);
+  }
+}
+
 }  // namespace
 }  // namespace kazasu::test::faults
