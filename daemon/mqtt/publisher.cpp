@@ -37,15 +37,32 @@ class Publisher::Listener : public mqtt::iaction_listener {
 Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::string status_topic,
                      std::string offline_payload)
     : io_(io), cfg_(cfg), status_topic_(std::move(status_topic)), reconnect_timer_(io) {
+  will_ = std::move(offline_payload);
+  make_client();
+}
+
+// A Paho client for one connection. After a lost connection kazasud does not
+// let Paho resume: with a kept session, Paho 1.3.12 sometimes resent (and even
+// first-sent) in-flight messages from memory it had freed across the
+// reconnect, and the broker dropped the station for a malformed packet on
+// every try, so nothing left it again until a restart (tests/faults/service,
+// BrokerKilled). A fresh client holds no such state; what was in flight goes
+// out again from our own copies (on_connected), which QoS 1 allows.
+void Publisher::make_client() {
+  const uint64_t generation = ++generation_;
+  // The old client goes first: that joins its threads, so none of its
+  // callbacks runs after its listeners are replaced.
+  client_.reset();
   // No Paho persistence: the outbox is the only durable copy.
   client_ =
       std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id,
                                            // Room for both windows and the retained topics, with margin.
                                            mqtt::create_options(MQTTVERSION_5, 1024), nullptr);
   std::weak_ptr<bool> alive = alive_;
-  auto post = [this, alive](auto fn) {
-    boost::asio::post(io_, [alive, fn = std::move(fn)]() {
-      if (alive.lock()) fn();
+  // Callbacks of a client replaced since are dropped on the io thread.
+  auto post = [this, alive, generation](auto fn) {
+    boost::asio::post(io_, [this, alive, generation, fn = std::move(fn)]() {
+      if (alive.lock() && generation == generation_) fn();
     });
   };
   client_->set_connection_lost_handler(
@@ -110,8 +127,6 @@ Publisher::Publisher(boost::asio::io_context& io, const MqttConfig& cfg, std::st
       pump_replies();
     });
   });
-
-  will_ = std::move(offline_payload);
 }
 
 Publisher::~Publisher() {
@@ -127,6 +142,8 @@ void Publisher::start() {
 
 void Publisher::connect() {
   if (connecting_ || connected_ || stopping_) return;
+  if (used_) make_client();
+  used_ = true;
   connecting_ = true;
   auto builder = mqtt::connect_options_builder()
                      .mqtt_version(MQTTVERSION_5)
@@ -181,12 +198,10 @@ void Publisher::on_connected(bool session_present) {
   connected_ = true;
   backoff_ = std::chrono::milliseconds(250);
   log::info("broker connected", "uri", cfg_.uri, "queued", queued(), "session_present", session_present);
-  if (!session_present && (!inflight_.empty() || !retry_.empty())) {
-    // The broker lost our session, so Paho's copies of what was in flight
-    // mean nothing to it: send those again ourselves, in their order.
-    for (auto& [id, m] : inflight_) retry_.emplace(id, std::move(m));
-    inflight_.clear();
-  }
+  // Every connection has a fresh client (make_client), so nothing in flight
+  // before is Paho's to resend: send it again ourselves, in its order.
+  for (auto& [id, m] : inflight_) retry_.emplace(id, std::move(m));
+  inflight_.clear();
   // Subscribe first: the broker handles one connection's packets in order, so
   // whoever sees our status online can already send us commands.
   if (!filter_.empty()) {
@@ -197,7 +212,7 @@ void Publisher::on_connected(bool session_present) {
     }
   }
   for (const auto& [topic, payload] : retained_) send_retained(topic, payload);
-  replies_inflight_ = 0;  // Paho resends its own copies; the window starts afresh
+  replies_inflight_ = 0;  // a fresh client: the window starts afresh
   pump();
   pump_replies();
 }
@@ -205,9 +220,8 @@ void Publisher::on_connected(bool session_present) {
 void Publisher::on_connection_lost(const std::string& cause) {
   if (!connected_) return;
   connected_ = false;
-  // What is in flight stays in flight: with a persistent session Paho sends
-  // it again when the broker still knows us, and on_connected() takes it back
-  // when the broker does not. Sending it from here too would publish it twice.
+  // What is in flight stays in inflight_ until the next connection, which
+  // sends it again from a fresh client (on_connected).
   log::warning("broker connection lost", "uri", cfg_.uri, "cause", cause.empty() ? "unknown" : cause, "queued",
                queued());
   schedule_reconnect();

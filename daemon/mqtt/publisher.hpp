@@ -83,6 +83,7 @@ class Publisher {
 
  private:
   void connect();
+  void make_client();
   void schedule_reconnect();
   void on_connected(bool session_present);
   void on_connection_lost(const std::string& cause);
@@ -107,6 +108,8 @@ class Publisher {
   bool connecting_ = false;
   bool stopping_ = false;
   bool started_ = false;
+  bool used_ = false;        // the current client has tried a connection: the next try gets a new one
+  uint64_t generation_ = 0;  // of the current client; callbacks of older ones are dropped
   uint64_t next_local_id_ = 0;
   size_t volatile_held_ = 0;
   // Command replies: not durable, but paced like outcomes (Paho refuses a
