@@ -20,33 +20,13 @@
 namespace kazasu {
 namespace {
 
-std::string exchange(const std::filesystem::path& socket, const std::string& line) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket.c_str());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return "";
-  }
-  [[maybe_unused]] const ssize_t w = ::write(fd, line.data(), line.size());
-  std::string answer;
-  char buf[4096];
-  while (answer.find('\n') == std::string::npos) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    answer.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return answer;
-}
 
 TEST(ControlBytes, AnUnknownCommandCutInsideAUtf8CharacterIsRefusedNotFatal) {
   test::TempDir dir;
   test::Broker broker(dir.path() / "broker");
   test::Daemon daemon(dir.path(), test::daemon_config(dir.path(), broker.uri(), test::kExampleStation));
   const std::string request = "{\"cmd\":\"" + std::string(63, 'a') + "\xc3\xa9\"}\n";
-  const std::string answer = exchange(dir.path() / "control.sock", request);
+  const std::string answer = test::control_exchange(dir.path() / "control.sock", request);
   ASSERT_FALSE(answer.empty()) << daemon.log();
   const auto reply = nlohmann::json::parse(answer);
   EXPECT_EQ(reply["ok"], false);
@@ -55,17 +35,6 @@ TEST(ControlBytes, AnUnknownCommandCutInsideAUtf8CharacterIsRefusedNotFatal) {
   EXPECT_FALSE(daemon.tap("counter-1", "alice").empty()) << "kazasud still answers";
 }
 
-int connect_to(const std::filesystem::path& socket) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket.c_str());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // True when `fd` has something to read (or was closed by the peer) within `ms`.
 bool readable_within(int fd, int ms) {
@@ -85,11 +54,11 @@ TEST(ControlLimits, SixteenSilentSessionsHoldTheSeventeenthUntilTheirTimeout) {
   const auto opened = Clock::now();
   std::vector<int> silent;
   for (int i = 0; i < 16; ++i) {
-    const int fd = connect_to(sock);
+    const int fd = test::control_connect(sock);
     ASSERT_GE(fd, 0);
     silent.push_back(fd);
   }
-  const int waiting = connect_to(sock);  // accepted by the kernel, not yet by kazasud
+  const int waiting = test::control_connect(sock);  // accepted by the kernel, not yet by kazasud
   ASSERT_GE(waiting, 0);
   const std::string line = "{\"cmd\":\"version\"}\n";
   ASSERT_EQ(::write(waiting, line.data(), line.size()), static_cast<ssize_t>(line.size()));

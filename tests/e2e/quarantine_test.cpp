@@ -27,25 +27,9 @@ using nlohmann::json;
 
 // One request on the control socket, as kazasuctl sends it.
 json control(const std::filesystem::path& socket, const json& request) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket.c_str());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot connect to the control socket");
-  }
-  const std::string line = request.dump() + "\n";
-  [[maybe_unused]] const ssize_t w = ::write(fd, line.data(), line.size());
-  std::string answer;
-  char buf[4096];
-  while (answer.find('\n') == std::string::npos) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    answer.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return json::parse(answer.substr(0, answer.find('\n')));
+  const std::string answer = test::control_exchange(socket, request.dump() + "\n");
+  if (answer.empty()) throw std::runtime_error("no answer on the control socket");
+  return json::parse(answer);
 }
 
 TEST(Quarantine, APluginThatKeepsCrashingIsKeptOutUntilStaffClearIt) {
