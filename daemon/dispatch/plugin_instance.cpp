@@ -170,7 +170,7 @@ void PluginInstance::drain() {
   std::vector<PluginResult> results(batch.size());
   bool in_transaction = false;
   try {
-    db_.exec("BEGIN IMMEDIATE");
+    db_.run("BEGIN IMMEDIATE");
     in_transaction = true;
   } catch (const std::exception& e) {
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -181,14 +181,14 @@ void PluginInstance::drain() {
   if (in_transaction) {
     for (size_t i = 0; i < batch.size(); ++i) results[i] = run_job(batch[i]);
     try {
-      db_.exec("COMMIT");
+      db_.run("COMMIT");
       const int64_t committed_ns = clock::monotonic_ns();
       for (auto& r : results) {
         for (auto& o : r.committed) o.times.committed_ns = committed_ns;
       }
     } catch (const std::exception& e) {
       try {
-        db_.exec("ROLLBACK");
+        db_.run("ROLLBACK");
       } catch (...) {  // the transaction may already be gone
       }
       for (auto& r : results) {
@@ -233,7 +233,7 @@ PluginResult PluginInstance::run_job(Job& job) {
     current.is_command = true;
   }
   try {
-    db_.exec("SAVEPOINT kazasu_job");
+    db_.run("SAVEPOINT kazasu_job");
   } catch (const std::exception& e) {
     job.call->finish();
     return failure(e, "cannot open a savepoint: ");
@@ -278,7 +278,8 @@ PluginResult PluginInstance::run_job(Job& job) {
   const bool in_time = job.call->finish();
   const bool ok = rc == KAZASU_OK && in_time && !current.reply_error;
   try {
-    db_.exec(ok ? "RELEASE kazasu_job" : "ROLLBACK TO kazasu_job; RELEASE kazasu_job");
+    if (!ok) db_.run("ROLLBACK TO kazasu_job");
+    db_.run("RELEASE kazasu_job");
   } catch (const std::exception& e) {
     release_claims(current.claims);
     return failure(e, "savepoint failed: ");
@@ -464,7 +465,7 @@ kazasu_shared_status PluginInstance::host_shared_claim(kazasu_context* ctx, cons
                                               shared::Writer{self.shared_->station(), clock::now_unix_ms()});
   if (r.status == shared::Status::ok) {
     try {
-      self.db_.prepare("INSERT OR REPLACE INTO kazasu_shared_claims (key, claim_id) VALUES (?, ?)")
+      self.db_.cached("INSERT OR REPLACE INTO kazasu_shared_claims (key, claim_id) VALUES (?, ?)")
           .bind(1, *k)
           .bind(2, claim_id)
           .run();
@@ -545,7 +546,7 @@ kazasu_shared_status PluginInstance::host_shared_append(kazasu_context* ctx, con
   try {
     // A repeat of an id already queued here is a no-op, as on the engine.
     self.db_
-        .prepare(
+        .cached(
             "INSERT INTO kazasu_shared_queue (key, entry_id, body, amount, at_ms) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (key, entry_id) DO NOTHING")
         .bind(1, *k)

@@ -20,7 +20,7 @@ void ensure_schema(sqlite::Database& db) {
 int64_t append(sqlite::Database& db, const std::string& msg_id, const std::string& topic, const std::string& payload,
                int64_t created_unix_ms, bool retained) {
   auto st =
-      db.prepare("INSERT INTO kazasu_outbox(msg_id, topic, payload, created_unix_ms, retained) VALUES (?,?,?,?,?)");
+      db.cached("INSERT INTO kazasu_outbox(msg_id, topic, payload, created_unix_ms, retained) VALUES (?,?,?,?,?)");
   st.bind(1, msg_id).bind(2, topic).bind(3, payload).bind(4, created_unix_ms).bind(5, int64_t{retained ? 1 : 0});
   st.run();
   return sqlite3_last_insert_rowid(db.handle());
@@ -35,8 +35,8 @@ std::vector<OutboxMessage> pending(sqlite::Database& db) {
 
 std::vector<OutboxMessage> pending_after(sqlite::Database& db, int64_t after_seq, size_t limit) {
   std::vector<OutboxMessage> out;
-  auto st = db.prepare(
-      "SELECT seq, msg_id, topic, payload, retained FROM kazasu_outbox WHERE seq > ? ORDER BY seq LIMIT ?");
+  auto st =
+      db.cached("SELECT seq, msg_id, topic, payload, retained FROM kazasu_outbox WHERE seq > ? ORDER BY seq LIMIT ?");
   st.bind(1, after_seq);
   st.bind(2, static_cast<int64_t>(limit));
   while (st.step()) out.push_back(OutboxMessage{st.int64(0), st.text(1), st.text(2), st.text(3), st.int64(4) != 0});
@@ -45,22 +45,22 @@ std::vector<OutboxMessage> pending_after(sqlite::Database& db, int64_t after_seq
 
 void remove(sqlite::Database& db, const std::vector<int64_t>& seqs) {
   if (seqs.empty()) return;
-  db.exec("BEGIN IMMEDIATE");
+  db.run("BEGIN IMMEDIATE");
   try {
-    auto st = db.prepare("DELETE FROM kazasu_outbox WHERE seq = ?");
+    auto st = db.cached("DELETE FROM kazasu_outbox WHERE seq = ?");
     for (int64_t s : seqs) {
       st.bind(1, s);
       st.run();
     }
-    db.exec("COMMIT");
+    db.run("COMMIT");
   } catch (...) {
-    db.exec("ROLLBACK");
+    db.run("ROLLBACK");
     throw;
   }
 }
 
 int64_t count(sqlite::Database& db) {
-  auto st = db.prepare("SELECT count(*) FROM kazasu_outbox");
+  auto st = db.cached("SELECT count(*) FROM kazasu_outbox");
   return st.step() ? st.int64(0) : 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -39,9 +40,22 @@ inline bool is_storage_error(int code) {
   }
 }
 
+namespace detail {
+struct Finalize {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+}  // namespace detail
+
 class Statement {
  public:
+  /** Prepares `sql` for this statement alone; finalized when it goes. */
   Statement(sqlite3* db, std::string_view sql);
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
   Statement& bind(int index, int64_t value);
   Statement& bind(int index, std::string_view value);
   /** Steps once; true while a row is available. */
@@ -53,11 +67,13 @@ class Statement {
   [[nodiscard]] std::string text(int col) const;
 
  private:
-  struct Finalize {
-    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-  };
+  friend class Database;
+  // A Database's cached statement: reset on destruction, not finalized.
+  Statement(sqlite3* db, sqlite3_stmt* cached, bool* in_use);
+
   sqlite3* db_;
-  std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
+  sqlite3_stmt* stmt_;
+  bool* in_use_ = nullptr;
 };
 
 /** True when `e` is a SqliteError whose code is_storage_error(). */
@@ -74,7 +90,14 @@ class Database {
   Database& operator=(Database&&) noexcept = default;
 
   void exec(std::string_view sql);
+  /** Runs one statement that returns no rows, prepared once per connection (BEGIN, COMMIT,
+   *  SAVEPOINT...): the tap path runs a handful of these per tap, and preparing them again
+   *  each time was a third of kazasud's CPU under load (bench/README.md). */
+  void run(std::string_view sql);
   Statement prepare(std::string_view sql) { return Statement(handle(), sql); }
+  /** `sql` prepared once per connection and reused; a second use while the first is alive
+   *  (a nested query) gets a statement of its own. */
+  Statement cached(std::string_view sql);
   [[nodiscard]] sqlite3* handle() const { return db_.get(); }
   [[nodiscard]] const std::filesystem::path& file() const { return file_; }
 
@@ -82,8 +105,18 @@ class Database {
   struct Close {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
+  struct Cached {
+    std::unique_ptr<sqlite3_stmt, detail::Finalize> stmt;
+    bool in_use = false;
+  };
+  // Few and fixed (the host's own SQL); a bound all the same.
+  static constexpr size_t kMaxCached = 32;
+
   std::filesystem::path file_;
   std::unique_ptr<sqlite3, Close> db_;
+  // After db_: the statements are finalized before the connection closes. Map nodes do
+  // not move, so a Statement's in_use pointer stays valid while the Database lives.
+  std::map<std::string, Cached, std::less<>> cache_;
 };
 
 }  // namespace kazasu::sqlite

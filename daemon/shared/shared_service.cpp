@@ -56,7 +56,7 @@ void Service::attach(const std::string& plugin, const std::filesystem::path& db_
   a->plugin = plugin;
   a->db = std::make_unique<sqlite::Database>(db_file, sqlite::Sync::normal);
   ensure_local_schema(*a->db);
-  auto count = a->db->prepare("SELECT count(*) FROM kazasu_shared_queue");
+  auto count = a->db->cached("SELECT count(*) FROM kazasu_shared_queue");
   if (count.step()) queued_ += count.int64(0);
   std::lock_guard lock(mutex_);
   attached_.push_back(std::move(a));
@@ -122,7 +122,7 @@ bool Service::reconcile(Attached& a) {
   for (const auto& c : *held) {
     // Claims of this run belong to callbacks that may not have committed yet.
     if (c.at_unix_ms >= boot_unix_ms_) continue;
-    auto st = a.db->prepare("SELECT 1 FROM kazasu_shared_claims WHERE key = ? AND claim_id = ?");
+    auto st = a.db->cached("SELECT 1 FROM kazasu_shared_claims WHERE key = ? AND claim_id = ?");
     st.bind(1, c.key).bind(2, c.claim_id);
     if (st.step()) continue;
     const Status s = engine_->release(a.plugin, c.key, c.claim_id);
@@ -144,7 +144,7 @@ bool Service::replay(Attached& a) {
     std::vector<Row> rows;
     {
       auto st =
-          a.db->prepare("SELECT seq, key, entry_id, body, amount, at_ms FROM kazasu_shared_queue ORDER BY seq LIMIT ?");
+          a.db->cached("SELECT seq, key, entry_id, body, amount, at_ms FROM kazasu_shared_queue ORDER BY seq LIMIT ?");
       st.bind(1, int64_t{kReplayBatch});
       while (st.step()) rows.push_back(Row{st.int64(0), st.text(1), st.text(2), st.text(3), st.int64(4), st.int64(5)});
     }
@@ -178,7 +178,7 @@ bool Service::replay(Attached& a) {
       try {
         a.db->exec("BEGIN IMMEDIATE");
         try {
-          auto del = a.db->prepare("DELETE FROM kazasu_shared_queue WHERE seq = ?");
+          auto del = a.db->cached("DELETE FROM kazasu_shared_queue WHERE seq = ?");
           for (int64_t seq : done) {
             del.bind(1, seq);
             del.run();
@@ -216,7 +216,7 @@ Entries Service::entries(const std::string& plugin, sqlite::Database& db, std::s
   if (a != nullptr) hold = std::unique_lock(a->mutex);
   Entries out = engine_->entries(plugin, key, limit);
   if (out.status != Status::ok) return out;
-  auto st = db.prepare("SELECT seq, entry_id, body, amount, at_ms FROM kazasu_shared_queue WHERE key = ? ORDER BY seq");
+  auto st = db.cached("SELECT seq, entry_id, body, amount, at_ms FROM kazasu_shared_queue WHERE key = ? ORDER BY seq");
   st.bind(1, key);
   std::vector<Entry> pending;
   while (st.step()) {

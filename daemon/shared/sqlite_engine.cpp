@@ -6,11 +6,11 @@ namespace {
 // One transaction: rolled back unless commit() ran.
 class Txn {
  public:
-  explicit Txn(sqlite::Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+  explicit Txn(sqlite::Database& db) : db_(db) { db_.run("BEGIN IMMEDIATE"); }
   ~Txn() {
     if (open_) {
       try {
-        db_.exec("ROLLBACK");
+        db_.run("ROLLBACK");
       } catch (...) {  // the transaction may be gone already
       }
     }
@@ -18,7 +18,7 @@ class Txn {
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
   void commit() {
-    db_.exec("COMMIT");
+    db_.run("COMMIT");
     open_ = false;
   }
 
@@ -53,7 +53,7 @@ SqliteEngine::SqliteEngine(const std::filesystem::path& file) : db_(file, sqlite
 }
 
 std::optional<Record> SqliteEngine::read(std::string_view plugin, std::string_view key) {
-  auto st = db_.prepare(kSelect);
+  auto st = db_.cached(kSelect);
   st.bind(1, plugin).bind(2, key);
   if (!st.step()) return std::nullopt;
   return record_of(st);
@@ -68,7 +68,7 @@ Result SqliteEngine::claim(std::string_view plugin, std::string_view key, std::s
       txn.commit();
       return Result{Status::exists, std::move(*held), {}};
     }
-    db_.prepare(
+    db_.cached(
            "INSERT INTO kazasu_shared_records (plugin, key, value, version, station, at_ms, claim_id)"
            " VALUES (?, ?, ?, 1, ?, ?, ?)")
         .bind(1, plugin)
@@ -89,7 +89,7 @@ Result SqliteEngine::claim(std::string_view plugin, std::string_view key, std::s
 Status SqliteEngine::release(std::string_view plugin, std::string_view key, std::string_view claim_id) {
   std::lock_guard lock(mutex_);
   try {
-    db_.prepare("DELETE FROM kazasu_shared_records WHERE plugin = ? AND key = ? AND claim_id = ?")
+    db_.cached("DELETE FROM kazasu_shared_records WHERE plugin = ? AND key = ? AND claim_id = ?")
         .bind(1, plugin)
         .bind(2, key)
         .bind(3, claim_id)
@@ -128,12 +128,12 @@ Result SqliteEngine::put(std::string_view plugin, std::string_view key, std::opt
         txn.commit();
         return Result{Status::not_found, {}, {}};
       }
-      db_.prepare("DELETE FROM kazasu_shared_records WHERE plugin = ? AND key = ?").bind(1, plugin).bind(2, key).run();
+      db_.cached("DELETE FROM kazasu_shared_records WHERE plugin = ? AND key = ?").bind(1, plugin).bind(2, key).run();
       txn.commit();
       return Result{Status::ok, std::move(*current), {}};
     }
     const int64_t version = current ? current->version + 1 : 1;
-    db_.prepare(
+    db_.cached(
            "INSERT INTO kazasu_shared_records (plugin, key, value, version, station, at_ms, claim_id)"
            " VALUES (?, ?, ?, ?, ?, ?, '') ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value,"
            " version = excluded.version, station = excluded.station, at_ms = excluded.at_ms, claim_id = ''")
@@ -156,14 +156,14 @@ Status SqliteEngine::append(std::string_view plugin, std::string_view key, const
   try {
     Txn txn(db_);
     auto st =
-        db_.prepare("SELECT body, amount FROM kazasu_shared_entries WHERE plugin = ? AND key = ? AND entry_id = ?");
+        db_.cached("SELECT body, amount FROM kazasu_shared_entries WHERE plugin = ? AND key = ? AND entry_id = ?");
     st.bind(1, plugin).bind(2, key).bind(3, entry.entry_id);
     if (st.step()) {
       const bool same = st.text(0) == entry.body && st.int64(1) == entry.amount;
       txn.commit();
       return same ? Status::exists : Status::conflict;
     }
-    db_.prepare(
+    db_.cached(
            "INSERT INTO kazasu_shared_entries (plugin, key, entry_id, body, amount, station, at_ms)"
            " VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(1, plugin)
@@ -185,13 +185,13 @@ Entries SqliteEngine::entries(std::string_view plugin, std::string_view key, siz
   std::lock_guard lock(mutex_);
   Entries out;
   try {
-    auto st = db_.prepare(
+    auto st = db_.cached(
         "SELECT entry_id, body, amount, station, at_ms FROM kazasu_shared_entries WHERE plugin = ? AND key = ?"
         " ORDER BY seq DESC LIMIT ?");
     st.bind(1, plugin).bind(2, key).bind(3, static_cast<int64_t>(std::min(limit, kMaxEntries)));
     while (st.step()) out.entries.push_back(Entry{st.text(0), st.text(1), st.int64(2), st.text(3), st.int64(4)});
-    auto sum = db_.prepare(
-        "SELECT coalesce(sum(amount), 0), count(*) FROM kazasu_shared_entries WHERE plugin = ? AND key = ?");
+    auto sum =
+        db_.cached("SELECT coalesce(sum(amount), 0), count(*) FROM kazasu_shared_entries WHERE plugin = ? AND key = ?");
     sum.bind(1, plugin).bind(2, key);
     if (sum.step()) {
       out.sum = sum.int64(0);
@@ -209,7 +209,7 @@ std::optional<std::set<std::string>> SqliteEngine::held_ids(std::string_view plu
   std::lock_guard lock(mutex_);
   std::set<std::string> held;
   try {
-    auto st = db_.prepare("SELECT 1 FROM kazasu_shared_entries WHERE plugin = ? AND key = ? AND entry_id = ?");
+    auto st = db_.cached("SELECT 1 FROM kazasu_shared_entries WHERE plugin = ? AND key = ? AND entry_id = ?");
     for (const auto& id : ids) {
       st.bind(1, plugin).bind(2, key).bind(3, id);
       if (st.step()) held.insert(id);
@@ -225,7 +225,7 @@ std::optional<std::vector<HeldClaim>> SqliteEngine::claims_of(std::string_view p
   std::lock_guard lock(mutex_);
   std::vector<HeldClaim> out;
   try {
-    auto st = db_.prepare(
+    auto st = db_.cached(
         "SELECT key, claim_id, at_ms FROM kazasu_shared_records WHERE plugin = ? AND station = ? AND claim_id <> ''");
     st.bind(1, plugin).bind(2, station);
     while (st.step()) out.push_back(HeldClaim{st.text(0), st.text(1), st.int64(2)});

@@ -150,7 +150,7 @@ void Store::migrate() {
 }
 
 bool Store::enroll(const Staff& s, std::string_view token, int64_t now_ms, int64_t day) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO staff (staff, token, section, section_type, pattern_start, pattern_end, enrolled_ms, "
                "approver, break_min, days_off) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
                "ON CONFLICT (staff) DO UPDATE SET token = ?2, section = ?3, section_type = ?4, pattern_start = ?5, "
@@ -164,10 +164,10 @@ bool Store::enroll(const Staff& s, std::string_view token, int64_t now_ms, int64
   // replaces the first.
   const Terms terms{s.section_type, s.pattern};
   const TermsHistory before = history(s.staff);
-  Statement has(db_, "SELECT 1 FROM staff_terms WHERE staff = ?1");
+  Statement has(sql_, "SELECT 1 FROM staff_terms WHERE staff = ?1");
   has.bind(1, s.staff);
   if (has.step() && before.at(day) == terms) return false;
-  Statement put(db_,
+  Statement put(sql_,
                 "INSERT OR REPLACE INTO staff_terms (staff, from_day, section_type, pattern_start, pattern_end, "
                 "break_min, days_off) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   put.bind(1, s.staff).bind(2, day).bind(3, std::string_view(to_string(s.section_type)));
@@ -177,7 +177,7 @@ bool Store::enroll(const Staff& s, std::string_view token, int64_t now_ms, int64
 }
 
 TermsHistory Store::history(std::string_view staff) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT from_day, section_type, pattern_start, pattern_end, break_min, days_off FROM staff_terms "
                "WHERE staff = ?1 ORDER BY from_day");
   st.bind(1, staff);
@@ -191,34 +191,34 @@ TermsHistory Store::history(std::string_view staff) const {
 }
 
 std::vector<Staff> Store::all_staff() const {
-  Statement st(db_, std::string("SELECT ") + kStaffColumns + " FROM staff ORDER BY staff");
+  Statement st(sql_, std::string("SELECT ") + kStaffColumns + " FROM staff ORDER BY staff");
   std::vector<Staff> out;
   while (st.step()) out.push_back(staff_from(st, 0));
   return out;
 }
 
 std::optional<Staff> Store::find_by_token(std::string_view token) const {
-  Statement st(db_, std::string("SELECT ") + kStaffColumns + " FROM staff WHERE token = ?1");
+  Statement st(sql_, std::string("SELECT ") + kStaffColumns + " FROM staff WHERE token = ?1");
   st.bind(1, token);
   if (!st.step()) return std::nullopt;
   return staff_from(st, 0);
 }
 
 std::optional<Staff> Store::find_staff(std::string_view staff) const {
-  Statement st(db_, std::string("SELECT ") + kStaffColumns + " FROM staff WHERE staff = ?1");
+  Statement st(sql_, std::string("SELECT ") + kStaffColumns + " FROM staff WHERE staff = ?1");
   st.bind(1, staff);
   if (!st.step()) return std::nullopt;
   return staff_from(st, 0);
 }
 
 bool Store::unenroll(std::string_view staff) {
-  Statement st(db_, "DELETE FROM staff WHERE staff = ?1");
+  Statement st(sql_, "DELETE FROM staff WHERE staff = ?1");
   st.bind(1, staff).run();
   return sqlite3_changes(db_) > 0;
 }
 
 void Store::arm(const Arm& a) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT OR REPLACE INTO arms (reader, staff, section, section_type, pattern_start, pattern_end, "
                "expires_ms, approver, break_min, days_off) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   st.bind(1, a.reader).bind(2, a.staff.staff).bind(3, a.staff.section);
@@ -229,7 +229,7 @@ void Store::arm(const Arm& a) {
 }
 
 std::optional<Arm> Store::active_arm(std::string_view reader, int64_t now_ms) const {
-  Statement st(db_,
+  Statement st(sql_,
                std::string("SELECT ") + kStaffColumns + ", expires_ms FROM arms WHERE reader = ?1 AND expires_ms > ?2");
   st.bind(1, reader).bind(2, now_ms);
   if (!st.step()) return std::nullopt;
@@ -237,32 +237,32 @@ std::optional<Arm> Store::active_arm(std::string_view reader, int64_t now_ms) co
 }
 
 void Store::disarm(std::string_view reader) {
-  Statement st(db_, "DELETE FROM arms WHERE reader = ?1");
+  Statement st(sql_, "DELETE FROM arms WHERE reader = ?1");
   st.bind(1, reader).run();
 }
 
 std::optional<Shift> Store::open_shift(std::string_view staff) const {
-  Statement st(db_, std::string(kShiftColumns) + "WHERE staff = ?1 AND out_ms IS NULL ORDER BY in_ms DESC LIMIT 1");
+  Statement st(sql_, std::string(kShiftColumns) + "WHERE staff = ?1 AND out_ms IS NULL ORDER BY in_ms DESC LIMIT 1");
   st.bind(1, staff);
   if (!st.step()) return std::nullopt;
   return shift_from(st);
 }
 
 std::optional<Shift> Store::shift_by_id(int64_t id) const {
-  Statement st(db_, std::string(kShiftColumns) + "WHERE id = ?1");
+  Statement st(sql_, std::string(kShiftColumns) + "WHERE id = ?1");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   return shift_from(st);
 }
 
 bool Store::has_uid(std::string_view uid) const {
-  Statement st(db_, "SELECT 1 FROM shifts WHERE uid = ?1 AND uid != ''");
+  Statement st(sql_, "SELECT 1 FROM shifts WHERE uid = ?1 AND uid != ''");
   st.bind(1, uid);
   return st.step();
 }
 
 int64_t Store::add_remote_shift(const Shift& s) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO shifts (staff, in_ms, in_reader, out_ms, out_reader, auto_closed, disaster, uid, origin) "
                "VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)");
   st.bind(1, s.staff).bind(2, s.in_ms).bind(3, s.in_reader).bind(4, s.out_ms.value_or(s.in_ms)).bind(5, s.out_reader);
@@ -271,18 +271,18 @@ int64_t Store::add_remote_shift(const Shift& s) {
 }
 
 std::vector<Shift> Store::shared_pending(int limit) const {
-  Statement st(db_, std::string(kShiftColumns) + "WHERE shared_pending != 0 ORDER BY id LIMIT ?1");
+  Statement st(sql_, std::string(kShiftColumns) + "WHERE shared_pending != 0 ORDER BY id LIMIT ?1");
   st.bind(1, int64_t{limit});
   return shifts_of(st);
 }
 
 void Store::set_shared_pending(int64_t shift_id, bool pending) {
-  Statement st(db_, "UPDATE shifts SET shared_pending = ?2 WHERE id = ?1");
+  Statement st(sql_, "UPDATE shifts SET shared_pending = ?2 WHERE id = ?1");
   st.bind(1, shift_id).bind(2, int64_t{pending ? 1 : 0}).run();
 }
 
 std::optional<Shift> Store::last_closed_shift(std::string_view staff) const {
-  Statement st(db_,
+  Statement st(sql_,
                std::string(kShiftColumns) + "WHERE staff = ?1 AND out_ms IS NOT NULL ORDER BY out_ms DESC LIMIT 1");
   st.bind(1, staff);
   if (!st.step()) return std::nullopt;
@@ -291,38 +291,39 @@ std::optional<Shift> Store::last_closed_shift(std::string_view staff) const {
 
 int64_t Store::clock_in(std::string_view staff, int64_t at_ms, std::string_view reader, bool disaster,
                         std::string_view uid) {
-  Statement st(db_, "INSERT INTO shifts (staff, in_ms, in_reader, disaster, uid) VALUES (?1, ?2, ?3, ?4, ?5)");
+  Statement st(sql_, "INSERT INTO shifts (staff, in_ms, in_reader, disaster, uid) VALUES (?1, ?2, ?3, ?4, ?5)");
   st.bind(1, staff).bind(2, at_ms).bind(3, reader).bind(4, int64_t{disaster ? 1 : 0}).bind(5, uid).run();
   return sqlite3_last_insert_rowid(db_);
 }
 
 void Store::clock_out(int64_t shift_id, int64_t at_ms, std::string_view reader, bool auto_closed,
                       std::string_view out_station) {
-  Statement st(db_, "UPDATE shifts SET out_ms = ?2, out_reader = ?3, auto_closed = ?4, out_station = ?5 WHERE id = ?1");
+  Statement st(sql_,
+               "UPDATE shifts SET out_ms = ?2, out_reader = ?3, auto_closed = ?4, out_station = ?5 WHERE id = ?1");
   st.bind(1, shift_id).bind(2, at_ms).bind(3, reader).bind(4, int64_t{auto_closed ? 1 : 0}).bind(5, out_station);
   st.run();
 }
 
 std::vector<Shift> Store::open_shifts() const {
-  Statement st(db_, std::string(kShiftColumns) + "WHERE out_ms IS NULL ORDER BY in_ms, staff");
+  Statement st(sql_, std::string(kShiftColumns) + "WHERE out_ms IS NULL ORDER BY in_ms, staff");
   return shifts_of(st);
 }
 
 void Store::mark_open_shifts_disaster() {
-  Statement st(db_, "UPDATE shifts SET disaster = 1 WHERE out_ms IS NULL");
+  Statement st(sql_, "UPDATE shifts SET disaster = 1 WHERE out_ms IS NULL");
   st.run();
 }
 
 std::vector<Shift> Store::shifts(std::string_view staff, int64_t from_ms, int64_t to_ms, bool with_remote) const {
-  Statement st(db_, std::string(kShiftColumns) +
-                        "WHERE (?1 = '' OR staff = ?1) AND in_ms >= ?2 AND in_ms < ?3 AND (?4 OR origin = '') "
-                        "ORDER BY staff, in_ms");
+  Statement st(sql_, std::string(kShiftColumns) +
+                         "WHERE (?1 = '' OR staff = ?1) AND in_ms >= ?2 AND in_ms < ?3 AND (?4 OR origin = '') "
+                         "ORDER BY staff, in_ms");
   st.bind(1, staff).bind(2, from_ms).bind(3, to_ms).bind(4, int64_t{with_remote ? 1 : 0});
   return shifts_of(st);
 }
 
 int64_t Store::add_correction(const Correction& c) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO corrections (staff, day, in_ms, out_ms, reason, approver, created_ms) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   st.bind(1, c.staff).bind(2, c.day).bind(3, c.in_ms).bind(4, c.out_ms).bind(5, c.reason).bind(6, c.approver);
@@ -331,7 +332,7 @@ int64_t Store::add_correction(const Correction& c) {
 }
 
 std::vector<Correction> Store::corrections(std::string_view staff, int64_t from_day, int64_t to_day) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT id, staff, day, in_ms, out_ms, reason, approver, created_ms FROM corrections "
                "WHERE (?1 = '' OR staff = ?1) AND day >= ?2 AND day < ?3 ORDER BY id");
   st.bind(1, staff).bind(2, from_day).bind(3, to_day);
@@ -344,65 +345,65 @@ std::vector<Correction> Store::corrections(std::string_view staff, int64_t from_
 }
 
 bool Store::warned(std::string_view staff, std::string_view kind, std::string_view period) const {
-  Statement st(db_, "SELECT 1 FROM warned WHERE staff = ?1 AND kind = ?2 AND period = ?3");
+  Statement st(sql_, "SELECT 1 FROM warned WHERE staff = ?1 AND kind = ?2 AND period = ?3");
   st.bind(1, staff).bind(2, kind).bind(3, period);
   return st.step();
 }
 
 void Store::set_warned(std::string_view staff, std::string_view kind, std::string_view period, bool on) {
-  Statement st(db_, on ? "INSERT OR IGNORE INTO warned (staff, kind, period) VALUES (?1, ?2, ?3)"
-                       : "DELETE FROM warned WHERE staff = ?1 AND kind = ?2 AND period = ?3");
+  Statement st(sql_, on ? "INSERT OR IGNORE INTO warned (staff, kind, period) VALUES (?1, ?2, ?3)"
+                        : "DELETE FROM warned WHERE staff = ?1 AND kind = ?2 AND period = ?3");
   st.bind(1, staff).bind(2, kind).bind(3, period).run();
 }
 
 bool Store::alerted(int64_t shift_id) const {
-  Statement st(db_, "SELECT 1 FROM alerted WHERE shift_id = ?1");
+  Statement st(sql_, "SELECT 1 FROM alerted WHERE shift_id = ?1");
   st.bind(1, shift_id);
   return st.step();
 }
 
 void Store::set_alerted(int64_t shift_id) {
-  Statement st(db_, "INSERT OR IGNORE INTO alerted (shift_id) VALUES (?1)");
+  Statement st(sql_, "INSERT OR IGNORE INTO alerted (shift_id) VALUES (?1)");
   st.bind(1, shift_id).run();
 }
 
 std::optional<Disaster> Store::current_disaster() const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT id, name, since_ms, ended_ms FROM disasters WHERE ended_ms IS NULL ORDER BY id DESC LIMIT 1");
   if (!st.step()) return std::nullopt;
   return disaster_from(st);
 }
 
 std::optional<Disaster> Store::last_disaster() const {
-  Statement st(db_, "SELECT id, name, since_ms, ended_ms FROM disasters ORDER BY id DESC LIMIT 1");
+  Statement st(sql_, "SELECT id, name, since_ms, ended_ms FROM disasters ORDER BY id DESC LIMIT 1");
   if (!st.step()) return std::nullopt;
   return disaster_from(st);
 }
 
 void Store::declare_disaster(std::string_view name, int64_t since_ms) {
-  Statement st(db_, "INSERT INTO disasters (name, since_ms) VALUES (?1, ?2)");
+  Statement st(sql_, "INSERT INTO disasters (name, since_ms) VALUES (?1, ?2)");
   st.bind(1, name).bind(2, since_ms).run();
   // The v2 flag, kept in step for a downgrade to a plugin that reads it.
   db::exec(db_, "INSERT OR REPLACE INTO state (key, value) VALUES ('disaster', 1)");
 }
 
 void Store::rename_disaster(std::string_view name) {
-  Statement st(db_, "UPDATE disasters SET name = ?1 WHERE ended_ms IS NULL");
+  Statement st(sql_, "UPDATE disasters SET name = ?1 WHERE ended_ms IS NULL");
   st.bind(1, name).run();
 }
 
 void Store::end_disaster(int64_t at_ms) {
-  Statement st(db_, "UPDATE disasters SET ended_ms = ?1 WHERE ended_ms IS NULL");
+  Statement st(sql_, "UPDATE disasters SET ended_ms = ?1 WHERE ended_ms IS NULL");
   st.bind(1, at_ms).run();
   db::exec(db_, "INSERT OR REPLACE INTO state (key, value) VALUES ('disaster', 0)");
 }
 
 std::optional<int64_t> Store::put_claim(const OvertimeClaim& c, int64_t now_ms) {
   std::optional<int64_t> before;
-  Statement old(db_, "SELECT minutes FROM overtime_claims WHERE staff = ?1 AND day = ?2 AND kind = ?3");
+  Statement old(sql_, "SELECT minutes FROM overtime_claims WHERE staff = ?1 AND day = ?2 AND kind = ?3");
   old.bind(1, c.staff).bind(2, c.day).bind(3, c.kind);
   if (old.step()) before = old.int64(0);
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT OR REPLACE INTO overtime_claims (staff, day, kind, minutes, updated_ms) "
                "VALUES (?1, ?2, ?3, ?4, ?5)");
   st.bind(1, c.staff).bind(2, c.day).bind(3, c.kind).bind(4, c.minutes).bind(5, now_ms).run();
@@ -410,7 +411,7 @@ std::optional<int64_t> Store::put_claim(const OvertimeClaim& c, int64_t now_ms) 
 }
 
 std::vector<OvertimeClaim> Store::claims(int64_t from_day, int64_t to_day) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT staff, day, kind, minutes FROM overtime_claims WHERE day >= ?1 AND day < ?2 "
                "ORDER BY staff, day, kind");
   st.bind(1, from_day).bind(2, to_day);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <kazasu/sqlite.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -115,6 +116,8 @@ class Store {
 
  private:
   sqlite3* db_;
+  // Its SQL runs on every tap: prepared once per connection, not per call.
+  mutable db::StatementCache sql_{db_};
 };
 
 }  // namespace kazasu::attendance

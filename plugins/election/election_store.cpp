@@ -119,7 +119,7 @@ int ElectionStore::schema_version() const {
 }
 
 std::optional<Election> ElectionStore::election(std::string_view id) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT id, name, early_start, early_end, election_day, closed_ms, purged_ms FROM elections"
                " WHERE id = ?1");
   st.bind(1, id);
@@ -133,7 +133,7 @@ std::optional<Election> ElectionStore::election(std::string_view id) const {
 }
 
 void ElectionStore::add_election(const Election& e, int64_t now_ms) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO elections (id, name, early_start, early_end, election_day, opened_ms)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   st.bind(1, e.id).bind(2, e.name).bind(3, e.early_start).bind(4, e.early_end).bind(5, e.election_day).bind(6, now_ms);
@@ -149,7 +149,7 @@ void ElectionStore::add_election(const Election& e, int64_t now_ms) {
 std::vector<std::pair<Election, DayKind>> ElectionStore::active(std::string_view station, std::string_view day) const {
   std::vector<std::string> ids;
   {
-    Statement st(db_,
+    Statement st(sql_,
                  "SELECT e.id FROM elections e JOIN election_stations s ON s.election = e.id"
                  " WHERE s.station = ?1 AND ?2 BETWEEN e.early_start AND e.election_day AND e.closed_ms = 0"
                  " ORDER BY e.opened_ms, e.id");
@@ -167,7 +167,7 @@ std::vector<std::pair<Election, DayKind>> ElectionStore::active(std::string_view
 }
 
 RollVersion ElectionStore::current_roll(std::string_view election) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT version, voters, imported_ms FROM roll_versions WHERE election = ?1"
                " ORDER BY version DESC LIMIT 1");
   st.bind(1, election);
@@ -178,7 +178,7 @@ RollVersion ElectionStore::current_roll(std::string_view election) const {
 RollDiff ElectionStore::diff(std::string_view election, const std::vector<Voter>& voters) const {
   const int64_t version = current_roll(election).version;
   std::map<std::string, Voter> old;
-  Statement st(db_, sql("SELECT ", " FROM voters WHERE election = ?1 AND version = ?2"));
+  Statement st(sql_, sql("SELECT ", " FROM voters WHERE election = ?1 AND version = ?2"));
   st.bind(1, election).bind(2, version);
   while (st.step()) {
     Voter v = voter_from(st, 0);
@@ -204,7 +204,7 @@ RollDiff ElectionStore::diff(std::string_view election, const std::vector<Voter>
 int64_t ElectionStore::add_roll(std::string_view election, const std::vector<Voter>& voters, const RollDiff& d,
                                 int64_t now_ms, std::string_view command_id) {
   const int64_t version = current_roll(election).version + 1;
-  Statement rv(db_,
+  Statement rv(sql_,
                "INSERT INTO roll_versions (election, version, imported_ms, command_id, voters, added, removed, changed)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   rv.bind(1, election).bind(2, version).bind(3, now_ms).bind(4, command_id);
@@ -223,21 +223,21 @@ int64_t ElectionStore::add_roll(std::string_view election, const std::vector<Vot
 
 std::optional<Voter> ElectionStore::voter(std::string_view election, std::string_view voter_number) const {
   const int64_t version = current_roll(election).version;
-  Statement st(db_, sql("SELECT ", " FROM voters WHERE election = ?1 AND version = ?2 AND voter_number = ?3"));
+  Statement st(sql_, sql("SELECT ", " FROM voters WHERE election = ?1 AND version = ?2 AND voter_number = ?3"));
   st.bind(1, election).bind(2, version).bind(3, voter_number);
   if (!st.step()) return std::nullopt;
   return voter_from(st, 0);
 }
 
 std::optional<std::string> ElectionStore::voter_of(std::string_view election, std::string_view token) const {
-  Statement st(db_, "SELECT voter_number FROM links WHERE election = ?1 AND token = ?2");
+  Statement st(sql_, "SELECT voter_number FROM links WHERE election = ?1 AND token = ?2");
   st.bind(1, election).bind(2, token);
   if (!st.step()) return std::nullopt;
   return st.text(0);
 }
 
 bool ElectionStore::has_link(std::string_view election, std::string_view voter_number) const {
-  Statement st(db_, "SELECT 1 FROM links WHERE election = ?1 AND voter_number = ?2");
+  Statement st(sql_, "SELECT 1 FROM links WHERE election = ?1 AND voter_number = ?2");
   st.bind(1, election).bind(2, voter_number);
   return st.step();
 }
@@ -250,7 +250,7 @@ bool ElectionStore::link(std::string_view election, std::string_view voter_numbe
     return true;  // already this voter's card
   }
   replaced = has_link(election, voter_number);
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO links (election, voter_number, token, linked_ms) VALUES (?1, ?2, ?3, ?4)"
                " ON CONFLICT (election, voter_number) DO UPDATE SET token = excluded.token,"
                " linked_ms = excluded.linked_ms");
@@ -261,10 +261,10 @@ bool ElectionStore::link(std::string_view election, std::string_view voter_numbe
 
 void ElectionStore::arm(const Arm& a) {
   // One arm per voter: arming another reader for the same voter moves it.
-  Statement del(db_, "DELETE FROM arms WHERE election = ?1 AND voter_number = ?2");
+  Statement del(sql_, "DELETE FROM arms WHERE election = ?1 AND voter_number = ?2");
   del.bind(1, a.election).bind(2, a.voter_number);
   del.run();
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO arms (reader, election, voter_number, expires_ms) VALUES (?1, ?2, ?3, ?4)"
                " ON CONFLICT (reader) DO UPDATE SET election = excluded.election,"
                " voter_number = excluded.voter_number, expires_ms = excluded.expires_ms");
@@ -273,23 +273,23 @@ void ElectionStore::arm(const Arm& a) {
 }
 
 std::optional<Arm> ElectionStore::active_arm(std::string_view reader, int64_t now_ms) {
-  Statement gone(db_, "DELETE FROM arms WHERE expires_ms <= ?1");
+  Statement gone(sql_, "DELETE FROM arms WHERE expires_ms <= ?1");
   gone.bind(1, now_ms);
   gone.run();
-  Statement st(db_, "SELECT reader, election, voter_number, expires_ms FROM arms WHERE reader = ?1");
+  Statement st(sql_, "SELECT reader, election, voter_number, expires_ms FROM arms WHERE reader = ?1");
   st.bind(1, reader);
   if (!st.step()) return std::nullopt;
   return Arm{st.text(0), st.text(1), st.text(2), st.int64(3)};
 }
 
 void ElectionStore::disarm(std::string_view reader) {
-  Statement st(db_, "DELETE FROM arms WHERE reader = ?1");
+  Statement st(sql_, "DELETE FROM arms WHERE reader = ?1");
   st.bind(1, reader);
   st.run();
 }
 
 std::optional<Reception> ElectionStore::reception(std::string_view election, std::string_view voter_number) const {
-  Statement st(db_, "SELECT day, at_ms, kind, method FROM receptions WHERE election = ?1 AND voter_number = ?2");
+  Statement st(sql_, "SELECT day, at_ms, kind, method FROM receptions WHERE election = ?1 AND voter_number = ?2");
   st.bind(1, election).bind(2, voter_number);
   if (!st.step()) return std::nullopt;
   return Reception{st.text(0), st.int64(1), st.text(2), st.text(3)};
@@ -297,7 +297,7 @@ std::optional<Reception> ElectionStore::reception(std::string_view election, std
 
 int64_t ElectionStore::add_reception(std::string_view election, const Voter& v, const Reception& r,
                                      int64_t roll_version, std::string_view tap_id) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO receptions (election, voter_number, day, at_ms, kind, roll_version, tap_id, method,"
                " district, sex) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   st.bind(1, election).bind(2, v.voter_number).bind(3, r.day).bind(4, r.at_ms).bind(5, r.kind);
@@ -309,7 +309,7 @@ int64_t ElectionStore::add_reception(std::string_view election, const Voter& v, 
 ElectionStore::DayCounts ElectionStore::reception_counts(std::string_view election, std::string_view day,
                                                          int32_t utc_offset_seconds) const {
   DayCounts c;
-  Statement st(db_, "SELECT kind, sex, at_ms, district FROM receptions WHERE election = ?1 AND day = ?2");
+  Statement st(sql_, "SELECT kind, sex, at_ms, district FROM receptions WHERE election = ?1 AND day = ?2");
   st.bind(1, election).bind(2, day);
   while (st.step()) {
     ++c.total;
@@ -334,7 +334,7 @@ ElectionStore::DayCounts ElectionStore::reception_counts(std::string_view electi
 int64_t ElectionStore::receptions_before(std::string_view election, std::string_view day, int hour,
                                          int32_t utc_offset_seconds) const {
   int64_t n = 0;
-  Statement st(db_, "SELECT at_ms FROM receptions WHERE election = ?1 AND day = ?2 AND kind <> 'absentee'");
+  Statement st(sql_, "SELECT at_ms FROM receptions WHERE election = ?1 AND day = ?2 AND kind <> 'absentee'");
   st.bind(1, election).bind(2, day);
   while (st.step()) {
     if (hour_of(st.int64(0), utc_offset_seconds) < hour) ++n;
@@ -344,7 +344,7 @@ int64_t ElectionStore::receptions_before(std::string_view election, std::string_
 
 std::string ElectionStore::receptions_csv(std::string_view election, int32_t utc_offset_seconds) const {
   std::string out = "election,voter_number,district,kind,method,received_at\r\n";
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT voter_number, district, kind, method, at_ms FROM receptions WHERE election = ?1"
                " ORDER BY at_ms, voter_number");
   st.bind(1, election);
@@ -357,7 +357,7 @@ std::string ElectionStore::receptions_csv(std::string_view election, int32_t utc
 
 std::vector<Voter> ElectionStore::voters_born(std::string_view election, std::string_view birth_date) const {
   std::vector<Voter> out;
-  Statement st(db_, sql("SELECT ", " FROM voters WHERE election = ?1 AND version = ?2 AND birth_date = ?3"));
+  Statement st(sql_, sql("SELECT ", " FROM voters WHERE election = ?1 AND version = ?2 AND birth_date = ?3"));
   st.bind(1, election).bind(2, current_roll(election).version).bind(3, birth_date);
   while (st.step()) out.push_back(voter_from(st, 0));
   return out;
@@ -365,7 +365,7 @@ std::vector<Voter> ElectionStore::voters_born(std::string_view election, std::st
 
 int64_t ElectionStore::electorate(std::string_view election, std::string_view station,
                                   std::string_view district) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT COUNT(*) FROM voters WHERE election = ?1 AND version = ?2 AND (?3 = '' OR station = ?3)"
                " AND (?4 = '' OR district = ?4)");
   // An empty view may have no data pointer, which SQLite would bind as NULL.
@@ -376,7 +376,7 @@ int64_t ElectionStore::electorate(std::string_view election, std::string_view st
 
 std::map<std::string, int64_t> ElectionStore::districts(std::string_view election) const {
   std::map<std::string, int64_t> out;
-  Statement st(db_, "SELECT district, COUNT(*) FROM voters WHERE election = ?1 AND version = ?2 GROUP BY district");
+  Statement st(sql_, "SELECT district, COUNT(*) FROM voters WHERE election = ?1 AND version = ?2 GROUP BY district");
   st.bind(1, election).bind(2, current_roll(election).version);
   while (st.step()) out[st.text(0)] = st.int64(1);
   return out;
@@ -388,7 +388,7 @@ bool ElectionStore::Staged::has(int64_t part) const {
 
 ElectionStore::Staged ElectionStore::staged_parts(std::string_view election, std::string_view upload) const {
   Staged s;
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT part, parts, length(CAST(csv AS BLOB)) FROM roll_parts WHERE election = ?1 AND upload = ?2");
   st.bind(1, election).bind(2, upload);
   while (st.step()) {
@@ -403,7 +403,7 @@ ElectionStore::Staged ElectionStore::staged_parts(std::string_view election, std
 void ElectionStore::put_part(std::string_view election, std::string_view upload, int64_t part, int64_t parts,
                              std::string_view csv, int64_t now_ms) {
   // A part sent again replaces itself (a retry after a lost reply).
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO roll_parts (election, upload, part, parts, csv, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                " ON CONFLICT (election, upload, part) DO UPDATE SET csv = excluded.csv, at_ms = excluded.at_ms");
   st.bind(1, election).bind(2, upload).bind(3, part).bind(4, parts).bind(5, csv).bind(6, now_ms);
@@ -412,26 +412,26 @@ void ElectionStore::put_part(std::string_view election, std::string_view upload,
 
 std::string ElectionStore::joined_parts(std::string_view election, std::string_view upload) const {
   std::string all;
-  Statement st(db_, "SELECT csv FROM roll_parts WHERE election = ?1 AND upload = ?2 ORDER BY part");
+  Statement st(sql_, "SELECT csv FROM roll_parts WHERE election = ?1 AND upload = ?2 ORDER BY part");
   st.bind(1, election).bind(2, upload);
   while (st.step()) all += st.text(0);
   return all;
 }
 
 void ElectionStore::drop_parts(std::string_view election, std::string_view upload) {
-  Statement st(db_, "DELETE FROM roll_parts WHERE election = ?1 AND upload = ?2");
+  Statement st(sql_, "DELETE FROM roll_parts WHERE election = ?1 AND upload = ?2");
   st.bind(1, election).bind(2, upload);
   st.run();
 }
 
 void ElectionStore::drop_stale_parts(int64_t before_ms) {
-  Statement st(db_, "DELETE FROM roll_parts WHERE at_ms < ?1");
+  Statement st(sql_, "DELETE FROM roll_parts WHERE at_ms < ?1");
   st.bind(1, before_ms);
   st.run();
 }
 
 void ElectionStore::put_match(const Match& m) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO matches (election, voter_number, method, tap_id, at_ms, expires_ms)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (election, voter_number) DO UPDATE SET"
                " method = excluded.method, tap_id = excluded.tap_id, at_ms = excluded.at_ms,"
@@ -443,7 +443,7 @@ void ElectionStore::put_match(const Match& m) {
 
 std::optional<Match> ElectionStore::match(std::string_view election, std::string_view voter_number,
                                           int64_t now_ms) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT method, tap_id, at_ms, expires_ms FROM matches WHERE election = ?1 AND voter_number = ?2"
                " AND expires_ms > ?3");
   st.bind(1, election).bind(2, voter_number).bind(3, now_ms);
@@ -452,13 +452,13 @@ std::optional<Match> ElectionStore::match(std::string_view election, std::string
 }
 
 void ElectionStore::drop_match(std::string_view election, std::string_view voter_number) {
-  Statement st(db_, "DELETE FROM matches WHERE election = ?1 AND voter_number = ?2");
+  Statement st(sql_, "DELETE FROM matches WHERE election = ?1 AND voter_number = ?2");
   st.bind(1, election).bind(2, voter_number);
   st.run();
 }
 
 void ElectionStore::put_reconciliation(std::string_view election, const Reconciliation& r, int64_t now_ms) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO reconciliations (election, day, hour, issued, receptions, at_ms)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (election, day, hour) DO UPDATE SET"
                " issued = excluded.issued, receptions = excluded.receptions, at_ms = excluded.at_ms");
@@ -467,20 +467,20 @@ void ElectionStore::put_reconciliation(std::string_view election, const Reconcil
 }
 
 void ElectionStore::close(std::string_view election, int64_t now_ms) {
-  Statement st(db_, "UPDATE elections SET closed_ms = ?2 WHERE id = ?1 AND closed_ms = 0");
+  Statement st(sql_, "UPDATE elections SET closed_ms = ?2 WHERE id = ?1 AND closed_ms = 0");
   st.bind(1, election).bind(2, now_ms);
   st.run();
-  Statement m(db_, "DELETE FROM matches WHERE election = ?1");
+  Statement m(sql_, "DELETE FROM matches WHERE election = ?1");
   m.bind(1, election);
   m.run();
-  Statement a(db_, "DELETE FROM arms WHERE election = ?1");
+  Statement a(sql_, "DELETE FROM arms WHERE election = ?1");
   a.bind(1, election);
   a.run();
 }
 
 std::vector<std::string> ElectionStore::received_here(std::string_view election) const {
   std::vector<std::string> out;
-  Statement st(db_, "SELECT voter_number FROM receptions WHERE election = ?1 ORDER BY voter_number");
+  Statement st(sql_, "SELECT voter_number FROM receptions WHERE election = ?1 ORDER BY voter_number");
   st.bind(1, election);
   while (st.step()) out.push_back(st.text(0));
   return out;
@@ -488,7 +488,7 @@ std::vector<std::string> ElectionStore::received_here(std::string_view election)
 
 std::pair<int64_t, int64_t> ElectionStore::purge(std::string_view election, int64_t now_ms) {
   auto count_of = [&](const char* table) {
-    Statement st(db_, std::string("SELECT COUNT(*) FROM ") + table + " WHERE election = ?1");
+    Statement st(sql_, std::string("SELECT COUNT(*) FROM ") + table + " WHERE election = ?1");
     st.bind(1, election);
     return st.step() ? st.int64(0) : int64_t{0};
   };
@@ -496,18 +496,18 @@ std::pair<int64_t, int64_t> ElectionStore::purge(std::string_view election, int6
   // Children first: voters name their roll version.
   for (const char* table :
        {"voters", "roll_versions", "links", "arms", "matches", "receptions", "counters", "reconciliations"}) {
-    Statement st(db_, std::string("DELETE FROM ") + table + " WHERE election = ?1");
+    Statement st(sql_, std::string("DELETE FROM ") + table + " WHERE election = ?1");
     st.bind(1, election);
     st.run();
   }
-  Statement st(db_, "UPDATE elections SET purged_ms = ?2 WHERE id = ?1");
+  Statement st(sql_, "UPDATE elections SET purged_ms = ?2 WHERE id = ?1");
   st.bind(1, election).bind(2, now_ms);
   st.run();
   return gone;
 }
 
 void ElectionStore::count(std::string_view election, std::string_view day, std::string_view counter) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO counters (election, day, counter, n) VALUES (?1, ?2, ?3, 1)"
                " ON CONFLICT (election, day, counter) DO UPDATE SET n = n + 1");
   st.bind(1, election).bind(2, day).bind(3, counter);
@@ -516,7 +516,7 @@ void ElectionStore::count(std::string_view election, std::string_view day, std::
 
 std::map<std::string, int64_t> ElectionStore::counts(std::string_view election, std::string_view day) const {
   std::map<std::string, int64_t> out;
-  Statement st(db_, "SELECT counter, n FROM counters WHERE election = ?1 AND day = ?2");
+  Statement st(sql_, "SELECT counter, n FROM counters WHERE election = ?1 AND day = ?2");
   st.bind(1, election).bind(2, day);
   while (st.step()) out[st.text(0)] = st.int64(1);
   return out;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <kazasu/sqlite.hpp>
 
 #include <cstdint>
 #include <map>
@@ -175,6 +176,8 @@ class ElectionStore {
 
  private:
   sqlite3* db_;
+  // Its SQL runs on every tap: prepared once per connection, not per call.
+  mutable db::StatementCache sql_{db_};
 };
 
 /** The kind of `day` for `e` at `station`. */

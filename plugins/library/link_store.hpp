@@ -6,6 +6,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <kazasu/sqlite.hpp>
 
 #include <cstdint>
 #include <map>
@@ -97,6 +98,8 @@ class LinkStore {
 
  private:
   sqlite3* db_;
+  // Its SQL runs on every tap: prepared once per connection, not per call.
+  mutable db::StatementCache sql_{db_};
 };
 
 }  // namespace kazasu::library

@@ -69,14 +69,14 @@ int PointsStore::schema_version() const {
 }
 
 std::optional<MovementRow> PointsStore::movement(std::string_view id) const {
-  Statement st(db_, std::string("SELECT ") + kMovementColumns + " FROM movements WHERE id = ?1");
+  Statement st(sql_, std::string("SELECT ") + kMovementColumns + " FROM movements WHERE id = ?1");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   return row_of(st);
 }
 
 bool PointsStore::add_movement(const MovementRow& m) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT OR IGNORE INTO movements (id, kind, token, facility, event, ref, amount, day, month, fy, at_ms,"
                " offline, checked, request, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
                " ?14, ?15)");
@@ -89,7 +89,7 @@ bool PointsStore::add_movement(const MovementRow& m) {
 }
 
 int64_t PointsStore::local_visits(std::string_view token, std::string_view facility, std::string_view day) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT (SELECT COUNT(*) FROM movements WHERE token = ?1 AND facility = ?2 AND day = ?3"
                " AND kind = 'visit') - (SELECT COUNT(*) FROM movements WHERE token = ?1 AND facility = ?2"
                " AND day = ?3 AND kind = 'correction' AND event = '' AND request = 'daily_limit')");
@@ -98,13 +98,13 @@ int64_t PointsStore::local_visits(std::string_view token, std::string_view facil
 }
 
 int64_t PointsStore::local_bonuses(std::string_view token, std::string_view event) const {
-  Statement st(db_, "SELECT COUNT(*) FROM movements WHERE token = ?1 AND event = ?2 AND kind = 'bonus'");
+  Statement st(sql_, "SELECT COUNT(*) FROM movements WHERE token = ?1 AND event = ?2 AND kind = 'bonus'");
   st.bind(1, token).bind(2, event);
   return st.step() ? st.int64(0) : 0;
 }
 
 int64_t PointsStore::offline_earned_since(std::string_view token, int fy, int64_t after_ms) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT COALESCE(SUM(amount), 0) FROM movements WHERE token = ?1 AND fy = ?2 AND offline = 1"
                " AND kind IN ('visit', 'bonus') AND at_ms >= ?3");
   st.bind(1, token).bind(2, int64_t{fy}).bind(3, after_ms);
@@ -112,45 +112,45 @@ int64_t PointsStore::offline_earned_since(std::string_view token, int fy, int64_
 }
 
 std::vector<MovementRow> PointsStore::unchecked_offline() const {
-  Statement st(db_, std::string("SELECT ") + kMovementColumns +
-                        " FROM movements WHERE checked = 0 ORDER BY at_ms, id LIMIT 200");
+  Statement st(sql_, std::string("SELECT ") + kMovementColumns +
+                         " FROM movements WHERE checked = 0 ORDER BY at_ms, id LIMIT 200");
   return rows(st);
 }
 
 void PointsStore::set_checked(std::string_view id) {
-  Statement st(db_, "UPDATE movements SET checked = 1 WHERE id = ?1");
+  Statement st(sql_, "UPDATE movements SET checked = 1 WHERE id = ?1");
   st.bind(1, id);
   st.run();
 }
 
 std::vector<MovementRow> PointsStore::unverified(size_t limit) const {
-  Statement st(db_, std::string("SELECT ") + kMovementColumns +
-                        " FROM movements WHERE verified = 0 ORDER BY at_ms, id LIMIT ?1");
+  Statement st(sql_, std::string("SELECT ") + kMovementColumns +
+                         " FROM movements WHERE verified = 0 ORDER BY at_ms, id LIMIT ?1");
   st.bind(1, static_cast<int64_t>(limit));
   return rows(st);
 }
 
 void PointsStore::set_verified(std::string_view id) {
-  Statement st(db_, "UPDATE movements SET verified = 1 WHERE id = ?1");
+  Statement st(sql_, "UPDATE movements SET verified = 1 WHERE id = ?1");
   st.bind(1, id);
   st.run();
 }
 
 int64_t PointsStore::movements_here(std::string_view kind) const {
-  Statement st(db_, "SELECT COUNT(*) FROM movements WHERE kind = ?1");
+  Statement st(sql_, "SELECT COUNT(*) FROM movements WHERE kind = ?1");
   st.bind(1, kind);
   return st.step() ? st.int64(0) : 0;
 }
 
 std::optional<CachedAccount> PointsStore::cached(std::string_view token) const {
-  Statement st(db_, "SELECT status, balance, fy, fy_earned, seen_ms FROM accounts WHERE token = ?1");
+  Statement st(sql_, "SELECT status, balance, fy, fy_earned, seen_ms FROM accounts WHERE token = ?1");
   st.bind(1, token);
   if (!st.step()) return std::nullopt;
   return CachedAccount{st.text(0), st.int64(1), static_cast<int>(st.int64(2)), st.int64(3), st.int64(4)};
 }
 
 void PointsStore::remember(std::string_view token, const CachedAccount& a) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO accounts (token, status, balance, fy, fy_earned, seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                " ON CONFLICT (token) DO UPDATE SET status = ?2, balance = ?3, fy = ?4, fy_earned = ?5, seen_ms = ?6");
   st.bind(1, token).bind(2, a.status).bind(3, a.balance).bind(4, int64_t{a.fy}).bind(5, a.fy_earned);
@@ -159,13 +159,13 @@ void PointsStore::remember(std::string_view token, const CachedAccount& a) {
 }
 
 void PointsStore::forget(std::string_view token) {
-  Statement st(db_, "DELETE FROM accounts WHERE token = ?1");
+  Statement st(sql_, "DELETE FROM accounts WHERE token = ?1");
   st.bind(1, token);
   st.run();
 }
 
 void PointsStore::arm(const Arm& a) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO arms (reader, consent_method, consent_ms, expires_ms) VALUES (?1, ?2, ?3, ?4)"
                " ON CONFLICT (reader) DO UPDATE SET consent_method = ?2, consent_ms = ?3, expires_ms = ?4");
   st.bind(1, a.reader).bind(2, a.consent_method).bind(3, a.consent_ms).bind(4, a.expires_ms);
@@ -173,7 +173,7 @@ void PointsStore::arm(const Arm& a) {
 }
 
 std::optional<Arm> PointsStore::active_arm(std::string_view reader, int64_t now_ms) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT reader, consent_method, consent_ms, expires_ms FROM arms WHERE reader = ?1 AND expires_ms > ?2");
   st.bind(1, reader).bind(2, now_ms);
   if (!st.step()) return std::nullopt;
@@ -181,51 +181,51 @@ std::optional<Arm> PointsStore::active_arm(std::string_view reader, int64_t now_
 }
 
 void PointsStore::disarm(std::string_view reader) {
-  Statement st(db_, "DELETE FROM arms WHERE reader = ?1");
+  Statement st(sql_, "DELETE FROM arms WHERE reader = ?1");
   st.bind(1, reader);
   st.run();
 }
 
 bool PointsStore::known_stream(std::string_view key) const {
-  Statement st(db_, "SELECT 1 FROM streams WHERE key = ?1");
+  Statement st(sql_, "SELECT 1 FROM streams WHERE key = ?1");
   st.bind(1, key);
   return st.step();
 }
 
 void PointsStore::remember_stream(std::string_view key) {
-  Statement st(db_, "INSERT OR IGNORE INTO streams (key) VALUES (?1)");
+  Statement st(sql_, "INSERT OR IGNORE INTO streams (key) VALUES (?1)");
   st.bind(1, key);
   st.run();
 }
 
 std::optional<std::string> PointsStore::settled(std::string_view project) const {
-  Statement st(db_, "SELECT outcome FROM settled WHERE project = ?1");
+  Statement st(sql_, "SELECT outcome FROM settled WHERE project = ?1");
   st.bind(1, project);
   if (!st.step()) return std::nullopt;
   return st.text(0);
 }
 
 void PointsStore::settle(std::string_view project, std::string_view outcome, int64_t at_ms) {
-  Statement st(db_, "INSERT OR REPLACE INTO settled (project, outcome, at_ms) VALUES (?1, ?2, ?3)");
+  Statement st(sql_, "INSERT OR REPLACE INTO settled (project, outcome, at_ms) VALUES (?1, ?2, ?3)");
   st.bind(1, project).bind(2, outcome).bind(3, at_ms);
   st.run();
 }
 
 std::optional<std::string> PointsStore::state(std::string_view key) const {
-  Statement st(db_, "SELECT value FROM state WHERE key = ?1");
+  Statement st(sql_, "SELECT value FROM state WHERE key = ?1");
   st.bind(1, key);
   if (!st.step()) return std::nullopt;
   return st.text(0);
 }
 
 void PointsStore::set_state(std::string_view key, std::string_view value) {
-  Statement st(db_, "INSERT OR REPLACE INTO state (key, value) VALUES (?1, ?2)");
+  Statement st(sql_, "INSERT OR REPLACE INTO state (key, value) VALUES (?1, ?2)");
   st.bind(1, key).bind(2, value);
   st.run();
 }
 
 void PointsStore::count(std::string_view day, std::string_view facility, std::string_view name) {
-  Statement st(db_,
+  Statement st(sql_,
                "INSERT INTO counters (day, facility, name, n) VALUES (?1, ?2, ?3, 1)"
                " ON CONFLICT (day, facility, name) DO UPDATE SET n = n + 1");
   st.bind(1, day).bind(2, facility).bind(3, name);
@@ -233,7 +233,7 @@ void PointsStore::count(std::string_view day, std::string_view facility, std::st
 }
 
 std::vector<ReportLine> PointsStore::report(std::string_view month) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT day, facility, event, kind, COUNT(*), SUM(amount), COUNT(DISTINCT token) FROM movements"
                " WHERE month = ?1 AND kind IN ('visit', 'bonus', 'correction')"
                " GROUP BY day, facility, event, kind ORDER BY day, facility, event, kind");
@@ -246,7 +246,7 @@ std::vector<ReportLine> PointsStore::report(std::string_view month) const {
 }
 
 std::vector<std::pair<std::string, int64_t>> PointsStore::participants(std::string_view month) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT facility, COUNT(DISTINCT token) FROM movements WHERE month = ?1 AND kind IN ('visit', 'bonus')"
                " GROUP BY facility ORDER BY facility");
   st.bind(1, month);
@@ -256,7 +256,7 @@ std::vector<std::pair<std::string, int64_t>> PointsStore::participants(std::stri
 }
 
 std::vector<std::pair<std::string, int64_t>> PointsStore::refusals(std::string_view month) const {
-  Statement st(db_,
+  Statement st(sql_,
                "SELECT facility || '/' || name, SUM(n) FROM counters WHERE substr(day, 1, 7) = ?1"
                " GROUP BY facility, name ORDER BY facility, name");
   st.bind(1, month);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <kazasu/sqlite.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -113,6 +114,8 @@ class PointsStore {
 
  private:
   sqlite3* db_;
+  // Its SQL runs on every tap: prepared once per connection, not per call.
+  mutable db::StatementCache sql_{db_};
 };
 
 }  // namespace kazasu::points
