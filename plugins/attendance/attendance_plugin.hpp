@@ -71,6 +71,8 @@ class AttendancePlugin : public kazasu::Plugin {
   void publish_rollcall(int64_t now);
   void rearm(int64_t now);
   void rearm_sync(int64_t now);
+  /** As above, told whether any shift is open (rearm has just read them). */
+  void rearm_sync(int64_t now, bool any_open);
 
   // Shifts across stations (shared state, ABI 1.3).
   /** The shared record of the staff member's latest shift; nullopt when none or the engine is away. */
