@@ -153,9 +153,10 @@ set(CPACK_DEBIAN_KAZASU_PACKAGE_NAME kazasu)
 set(CPACK_DEBIAN_KAZASU_PACKAGE_SECTION admin)
 # Library dependencies come from dpkg-shlibdeps; these are what the maintainer scripts
 # call (systemd-sysusers, systemd-tmpfiles, deb-systemd-helper), as debhelper would add,
-# and procps for the unit's ExecReload=/bin/kill (a minimal Debian root lacks it).
+# and procps for the unit's ExecReload=/bin/kill (a minimal Debian root lacks it). libpq5
+# is loaded at run time for [shared] engine = "postgresql", so dpkg-shlibdeps cannot see it.
 set(CPACK_DEBIAN_KAZASU_PACKAGE_DEPENDS
-    "systemd | systemd-standalone-sysusers | systemd-sysusers, systemd | systemd-standalone-tmpfiles | systemd-tmpfiles, init-system-helpers (>= 1.54~), procps")
+    "systemd | systemd-standalone-sysusers | systemd-sysusers, systemd | systemd-standalone-tmpfiles | systemd-tmpfiles, init-system-helpers (>= 1.54~), procps, libpq5")
 set(CPACK_DEBIAN_KAZASU_PACKAGE_RECOMMENDS "pcscd")
 set(CPACK_DEBIAN_KAZASU_PACKAGE_SUGGESTS "mosquitto-clients, sqlite3")
 set(CPACK_COMPONENT_KAZASU_DESCRIPTION

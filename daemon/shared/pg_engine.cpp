@@ -1,6 +1,7 @@
 #include "shared/pg_engine.hpp"
 
-#include <libpq-fe.h>
+#include "shared/libpq.hpp"
+
 #include <poll.h>
 
 #include <algorithm>
@@ -66,22 +67,22 @@ constexpr const char* kMigrate =
 class PgEngine::Rows {
  public:
   explicit Rows(PGresult* r) : r_(r) {}
-  ~Rows() { PQclear(r_); }
+  ~Rows() { libpq().PQclear(r_); }
   Rows(Rows&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
   Rows& operator=(Rows&& o) noexcept {
     if (this != &o) {
-      PQclear(r_);
+      libpq().PQclear(r_);
       r_ = std::exchange(o.r_, nullptr);
     }
     return *this;
   }
   Rows(const Rows&) = delete;
   Rows& operator=(const Rows&) = delete;
-  [[nodiscard]] int count() const { return PQntuples(r_); }
+  [[nodiscard]] int count() const { return libpq().PQntuples(r_); }
   [[nodiscard]] std::string text(int row, int col) const {
-    return std::string(PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col)));
+    return std::string(libpq().PQgetvalue(r_, row, col), static_cast<size_t>(libpq().PQgetlength(r_, row, col)));
   }
-  [[nodiscard]] int64_t int64(int row, int col) const { return to_int64(PQgetvalue(r_, row, col)); }
+  [[nodiscard]] int64_t int64(int row, int col) const { return to_int64(libpq().PQgetvalue(r_, row, col)); }
   [[nodiscard]] Record record(int row) const {
     return Record{text(row, 0), int64(row, 1), text(row, 2), int64(row, 3), text(row, 4)};
   }
@@ -93,37 +94,37 @@ class PgEngine::Rows {
 class PgEngine::Connection {
  public:
   explicit Connection(PGconn* c) : c_(c) {}
-  ~Connection() { PQfinish(c_); }
+  ~Connection() { libpq().PQfinish(c_); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   /** Connects within the deadline; nullptr and `error` otherwise. */
   static std::unique_ptr<Connection> open(const std::string& conninfo, Clock::time_point deadline, std::string& error) {
-    auto c = std::make_unique<Connection>(PQconnectStart(conninfo.c_str()));
+    auto c = std::make_unique<Connection>(libpq().PQconnectStart(conninfo.c_str()));
     if (c->c_ == nullptr) {
       error = "out of memory";
       return nullptr;
     }
-    if (PQstatus(c->c_) == CONNECTION_BAD) {
-      error = PQerrorMessage(c->c_);
+    if (libpq().PQstatus(c->c_) == CONNECTION_BAD) {
+      error = libpq().PQerrorMessage(c->c_);
       return nullptr;
     }
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     while (st != PGRES_POLLING_OK) {
       if (st == PGRES_POLLING_FAILED) {
-        error = PQerrorMessage(c->c_);
+        error = libpq().PQerrorMessage(c->c_);
         return nullptr;
       }
-      if (!wait_socket(PQsocket(c->c_), st == PGRES_POLLING_WRITING, deadline)) {
+      if (!wait_socket(libpq().PQsocket(c->c_), st == PGRES_POLLING_WRITING, deadline)) {
         error = "no answer from PostgreSQL within the deadline";
         return nullptr;
       }
-      st = PQconnectPoll(c->c_);
+      st = libpq().PQconnectPoll(c->c_);
     }
-    PQsetnonblocking(c->c_, 1);
+    libpq().PQsetnonblocking(c->c_, 1);
     // The migration's "already exists, skipping" notices would reach stderr
     // as unprefixed lines; nothing PostgreSQL notices here needs staff.
-    PQsetNoticeProcessor(
+    libpq().PQsetNoticeProcessor(
         c->c_, [](void*, const char*) {}, nullptr);
     return c;
   }
@@ -139,27 +140,27 @@ class PgEngine::Connection {
     std::vector<const char*> ptrs;
     ptrs.reserve(values.size());
     for (const auto& v : values) ptrs.push_back(v.c_str());
-    const int sent = values.empty() ? PQsendQuery(c_, sql)
-                                    : PQsendQueryParams(c_, sql, static_cast<int>(ptrs.size()), nullptr, ptrs.data(),
-                                                        nullptr, nullptr, 0);
+    const int sent = values.empty() ? libpq().PQsendQuery(c_, sql)
+                                    : libpq().PQsendQueryParams(c_, sql, static_cast<int>(ptrs.size()), nullptr,
+                                                                ptrs.data(), nullptr, nullptr, 0);
     if (sent == 0) return fail(error);
     while (true) {
-      const int flushed = PQflush(c_);
+      const int flushed = libpq().PQflush(c_);
       if (flushed == 0) break;
-      if (flushed < 0 || !wait_socket(PQsocket(c_), true, deadline)) return timeout(error, flushed < 0);
+      if (flushed < 0 || !wait_socket(libpq().PQsocket(c_), true, deadline)) return timeout(error, flushed < 0);
     }
     std::optional<Rows> last;
     std::string statement_error;
     while (true) {
-      while (PQisBusy(c_) != 0) {
-        if (!wait_socket(PQsocket(c_), false, deadline)) return timeout(error, false);
-        if (PQconsumeInput(c_) == 0) return fail(error);
+      while (libpq().PQisBusy(c_) != 0) {
+        if (!wait_socket(libpq().PQsocket(c_), false, deadline)) return timeout(error, false);
+        if (libpq().PQconsumeInput(c_) == 0) return fail(error);
       }
-      PGresult* r = PQgetResult(c_);
+      PGresult* r = libpq().PQgetResult(c_);
       if (r == nullptr) break;
-      const ExecStatusType status = PQresultStatus(r);
+      const ExecStatusType status = libpq().PQresultStatus(r);
       if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && statement_error.empty()) {
-        statement_error = PQresultErrorMessage(r);
+        statement_error = libpq().PQresultErrorMessage(r);
       }
       last.emplace(r);
     }
@@ -176,16 +177,16 @@ class PgEngine::Connection {
     return last;
   }
 
-  [[nodiscard]] bool usable() const { return !broken_ && PQstatus(c_) == CONNECTION_OK; }
+  [[nodiscard]] bool usable() const { return !broken_ && libpq().PQstatus(c_) == CONNECTION_OK; }
 
  private:
   std::optional<Rows> fail(std::string& error) {
-    error = PQerrorMessage(c_);
+    error = libpq().PQerrorMessage(c_);
     broken_ = true;
     return std::nullopt;
   }
   std::optional<Rows> timeout(std::string& error, bool failed) {
-    error = failed ? std::string(PQerrorMessage(c_)) : "no answer from PostgreSQL within the deadline";
+    error = failed ? std::string(libpq().PQerrorMessage(c_)) : "no answer from PostgreSQL within the deadline";
     broken_ = true;
     return std::nullopt;
   }
@@ -193,7 +194,9 @@ class PgEngine::Connection {
   bool broken_ = false;
 };
 
-PgEngine::PgEngine(Options options) : options_(std::move(options)) {}
+PgEngine::PgEngine(Options options) : options_(std::move(options)) {
+  libpq();  // a station without libpq5 fails at start, saying so, not at its first tap
+}
 
 PgEngine::~PgEngine() = default;
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -209,6 +210,34 @@ TEST_F(City, PutsAreGuardedByVersionAcrossStations) {
   EXPECT_EQ(stale["value"], "patron-2");
   EXPECT_EQ(call(pc, "station-1", "put", {{"key", "card:x"}, {"expected", 2}})["status"], "ok");
   EXPECT_EQ(call(pc, "station-2", "get", {{"key", "card:x"}})["status"], "not_found");
+}
+
+// True when process `pid` has a file whose name starts with `library` mapped.
+bool maps_library(pid_t pid, const std::string& library) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  for (std::string line; std::getline(maps, line);) {
+    const auto slash = line.rfind('/');
+    if (slash != std::string::npos && line.compare(slash + 1, library.size(), library) == 0) return true;
+  }
+  return false;
+}
+
+// libpq and what it pulls in are loaded by a station whose shared state is on PostgreSQL,
+// and only by it: on SQLite they would be a few MiB of memory for nothing.
+TEST_F(City, OnlyAStationOnPostgresqlLoadsLibpq) {
+  auto& a = start("station-1");
+  EXPECT_TRUE(maps_library(a.pid(), "libpq.so.5"));
+  test::Subscriber pc(broker_->uri(), "kazasu/v1/#");
+  EXPECT_EQ(call(pc, "station-1", "put", {{"key", "k"}, {"value", "v"}, {"expected", 0}})["status"], "ok");
+
+  const fs::path dir = dir_.path() / "alone";
+  fs::create_directories(dir);
+  std::string text = test::daemon_config(dir, broker_->uri(), sharer_station());
+  const std::string from = "name = \"station-1\"";
+  text.replace(text.find(from), from.size(), "name = \"alone\"");
+  test::Daemon alone(dir, text);
+  EXPECT_FALSE(maps_library(alone.pid(), "libpq.so")) << "a station on SQLite mapped libpq";
+  EXPECT_EQ(alone.status()["shared"]["engine"], "sqlite");
 }
 
 }  // namespace
