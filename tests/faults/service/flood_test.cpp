@@ -58,6 +58,18 @@ constexpr auto kTapInterval = 50ms;  // 20 taps/s
 // each: well under 16 MB together, and the rest is the allocator's slack. A
 // leak of 3.3 KB per malformed command would pass 32 MB.
 constexpr int64_t kRssHeadroomKb = 32 * 1024;
+// This test and kazasud are built with the same flags (scripts/sanitize builds the tree).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
 
 struct ControlKind {
   const char* name;
@@ -298,8 +310,14 @@ TEST(Flood, MalformedCommandsAndGarbageControlRequestsDuringTapsNeitherCrashNorS
   EXPECT_TRUE(quiet_after_missing.empty()) << quiet_after_missing.size() << " taps after the flood never delivered";
   const double bound = 2 * std::max(quiet_p99, 5.0);
   report.ms("flooded_p99_bound", bound);
-  EXPECT_LE(percentile(flooded_ms, 99), bound) << "the flood slowed taps down";
-  EXPECT_LE(rss_peak - rss_start, kRssHeadroomKb) << "kazasud's memory grew with the flood";
+  if (kSanitized) {
+    // ASan keeps freed memory in quarantine (256 MiB) and every sanitizer slows the busy
+    // path most: these two bounds say nothing there. The rest of the case still holds.
+    report.note("latency_and_memory_bounds", "not checked in a sanitizer build");
+  } else {
+    EXPECT_LE(percentile(flooded_ms, 99), bound) << "the flood slowed taps down";
+    EXPECT_LE(rss_peak - rss_start, kRssHeadroomKb) << "kazasud's memory grew with the flood";
+  }
   EXPECT_EQ(sample_ok, static_cast<int>(sample.size()))
       << "malformed commands without their error reply, e.g. " << (sample_bad.empty() ? "" : sample_bad.front());
   for (const auto& k : mqtt) {
