@@ -170,6 +170,8 @@ void Publisher::connect() {
     ssl.error_handler([](const std::string& msg) { log::warning("TLS error", "detail", msg); });
     builder.ssl(ssl.finalize());
   }
+  // `builder` must outlive the connect call: Debian's Paho C++ (1.2) copies
+  // connect_options with the connect properties still pointing into the builder's.
   auto opts = builder.finalize();
   try {
     client_->connect(opts, nullptr, *connect_listener_);

@@ -287,7 +287,7 @@ void Collector::subscribe() {
   }
 }
 
-mqtt::connect_options Collector::options() const {
+mqtt::token_ptr Collector::start_connect() {
   auto builder = mqtt::connect_options_builder()
                      .mqtt_version(MQTTVERSION_5)
                      .clean_start(!persistent_)
@@ -298,7 +298,7 @@ mqtt::connect_options Collector::options() const {
   // Whatever kazasud has in flight may come at once: never make the broker hold it back.
   props.add(mqtt::property(mqtt::property::RECEIVE_MAXIMUM, 65535));
   builder.properties(props);
-  return builder.finalize();
+  return client_.connect(builder.finalize());
 }
 
 bool Collector::reconnect(std::chrono::milliseconds timeout) {
@@ -312,7 +312,7 @@ bool Collector::reconnect(std::chrono::milliseconds timeout) {
         // One attempt at a time: Paho C must not be asked to connect while an
         // attempt is still running (it frees the options' properties under
         // the new call). The attempt ends by itself within connect_timeout.
-        auto tok = client_.connect(options());
+        auto tok = start_connect();
         if (!tok->wait_for(std::chrono::seconds(15))) {
           last_error_ = "a connect attempt did not end";
           return false;

@@ -172,7 +172,10 @@ class Collector {
 
  private:
   void subscribe();
-  [[nodiscard]] mqtt::connect_options options() const;
+  // Builds the options and starts one connect attempt in one scope: Debian's Paho C++
+  // (1.2) copies connect_options with the connect properties still pointing into the
+  // original, so options returned by value dangled (a crash under TSan, one start in three).
+  mqtt::token_ptr start_connect();
   std::vector<std::string> filters_;
   bool persistent_;
   mutable std::mutex mu_;
