@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
   const double p95 = ms[std::min(ms.size() - 1, static_cast<std::size_t>(ms.size() * 0.95))];
-  std::printf("level=%s%s n=%d apdus=%zu median_ms=%.2f p95_ms=%.2f\n", level.c_str(),
-              basic_info ? "+basic_info" : "", count, apdus, median, p95);
+  std::printf("level=%s%s n=%d apdus=%zu median_ms=%.2f p95_ms=%.2f\n", level.c_str(), basic_info ? "+basic_info" : "",
+              count, apdus, median, p95);
   return 0;
 }

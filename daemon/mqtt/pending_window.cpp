@@ -58,8 +58,8 @@ std::vector<Outgoing> PendingWindow::read(size_t max) {
     if (best == nullptr) break;
     OutboxMessage& m = best->rows[best->next++];
     watermark_[best->store] = m.seq;
-    out.push_back(Outgoing{best->owner, m.seq, std::move(m.msg_id), std::move(m.topic), std::move(m.payload), {},
-                           m.retained});
+    out.push_back(
+        Outgoing{best->owner, m.seq, std::move(m.msg_id), std::move(m.topic), std::move(m.payload), {}, m.retained});
   }
   on_disk_ -= static_cast<int64_t>(out.size());
   if (out.size() < max) spilled_ = false;

@@ -54,10 +54,9 @@ void Publisher::make_client() {
   // callbacks runs after its listeners are replaced.
   client_.reset();
   // No Paho persistence: the outbox is the only durable copy.
-  client_ =
-      std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id,
-                                           // Room for both windows and the retained topics, with margin.
-                                           mqtt::create_options(MQTTVERSION_5, 1024), nullptr);
+  client_ = std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id,
+                                                 // Room for both windows and the retained topics, with margin.
+                                                 mqtt::create_options(MQTTVERSION_5, 1024), nullptr);
   std::weak_ptr<bool> alive = alive_;
   // Callbacks of a client replaced since are dropped on the io thread.
   auto post = [this, alive, generation](auto fn) {
@@ -89,8 +88,7 @@ void Publisher::make_client() {
       if (ok) {
         on_connected(session_present);
       } else {
-        log::warning("broker connection failed", "uri", cfg_.uri, "reason", broker_failure_words(rc, reason), "rc",
-                     rc);
+        log::warning("broker connection failed", "uri", cfg_.uri, "reason", broker_failure_words(rc, reason), "rc", rc);
         schedule_reconnect();
       }
     });

@@ -66,9 +66,10 @@ Station::Station(const Config& cfg, std::string config_file, std::optional<Reloa
       dispatcher_(io_, plugins_, key_, daemon_outbox_, publisher_, topics_, storage_),
       timers_(io_, plugins_, publisher_),
       commands_(io_, plugins_, publisher_),
-      command_inbox_(publisher_, topics_, cfg.mqtt.max_command_bytes,
-                     [this](ParsedCommand cmd) { commands_.route(std::move(cmd)); }, cfg.mqtt.command_rate,
-                     cfg.mqtt.command_burst),
+      command_inbox_(
+          publisher_, topics_, cfg.mqtt.max_command_bytes,
+          [this](ParsedCommand cmd) { commands_.route(std::move(cmd)); }, cfg.mqtt.command_rate,
+          cfg.mqtt.command_burst),
       // The outbox cap is an alarm, not a limit: nothing is dropped, but staff and
       // the facility PC learn the backlog is growing (retained, so it is the first
       // thing a returning broker gets).

@@ -102,10 +102,12 @@ TEST(DeskOptions, LoopbackByDefaultAndTheLanOnlyWithTlsAndAPassword) {
   write(dir.path() / "cert.pem", "x");
   write(dir.path() / "key.pem", "x");
   write(dir.path() / "pw", "short\n");
-  const std::vector<std::string> tls = {"--site", "demo-city", "--station", "s1", "--listen", "0.0.0.0:8443",
-                                        "--tls-cert", (dir.path() / "cert.pem").string(), "--tls-key",
-                                        (dir.path() / "key.pem").string(), "--password-file",
-                                        (dir.path() / "pw").string()};
+  const std::vector<std::string> tls = {"--site",          "demo-city",
+                                        "--station",       "s1",
+                                        "--listen",        "0.0.0.0:8443",
+                                        "--tls-cert",      (dir.path() / "cert.pem").string(),
+                                        "--tls-key",       (dir.path() / "key.pem").string(),
+                                        "--password-file", (dir.path() / "pw").string()};
   EXPECT_NE(std::get<std::string>(desk::parse_options(tls, web)).find("8 characters"), std::string::npos);
   write(dir.path() / "pw", "a long enough password\n", 0644);
   EXPECT_NE(std::get<std::string>(desk::parse_options(tls, web)).find("owner only"), std::string::npos);
@@ -121,7 +123,8 @@ TEST(DeskOptions, LoopbackByDefaultAndTheLanOnlyWithTlsAndAPassword) {
       desk::parse_options({"--site", "a", "--station", "s", "--listen", "example.org:80"}, web)));
   EXPECT_TRUE(std::holds_alternative<std::string>(
       desk::parse_options({"--site", "a", "--station", "s", "--listen", "127.0.0.1:99999"}, web)));
-  EXPECT_TRUE(std::holds_alternative<std::string>(desk::parse_options({"--site", "a", "--station", "s", "--bogus"}, web)));
+  EXPECT_TRUE(
+      std::holds_alternative<std::string>(desk::parse_options({"--site", "a", "--station", "s", "--bogus"}, web)));
 
   write(dir.path() / "creds.toml", "username = \"desk-s1\"\npassword = \"pw\"\n");
   auto creds = desk::parse_options(

@@ -160,8 +160,8 @@ namespace {
 TEST(CommandLimits, APcPastItsBurstIsRefusedAndAnotherPcIsNot) {
   test::TempDir dir;
   test::Broker broker(dir.path() / "broker");
-  test::Daemon daemon(dir.path(), test::daemon_config(dir.path(), broker.uri(), kExtra,
-                                                       "command_rate = 1\ncommand_burst = 20\n"));
+  test::Daemon daemon(dir.path(),
+                      test::daemon_config(dir.path(), broker.uri(), kExtra, "command_rate = 1\ncommand_burst = 20\n"));
   test::Subscriber pc(broker.uri(), "kazasu/v1/#");
   ASSERT_TRUE(pc.next("/status", 5s));
   const auto count = [&](const std::string& who, int n) {

@@ -20,7 +20,6 @@
 namespace kazasu {
 namespace {
 
-
 TEST(ControlBytes, AnUnknownCommandCutInsideAUtf8CharacterIsRefusedNotFatal) {
   test::TempDir dir;
   test::Broker broker(dir.path() / "broker");
@@ -34,7 +33,6 @@ TEST(ControlBytes, AnUnknownCommandCutInsideAUtf8CharacterIsRefusedNotFatal) {
   EXPECT_EQ(::kill(daemon.pid(), 0), 0);
   EXPECT_FALSE(daemon.tap("counter-1", "alice").empty()) << "kazasud still answers";
 }
-
 
 // True when `fd` has something to read (or was closed by the peer) within `ms`.
 bool readable_within(int fd, int ms) {

@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
+#include <mqtt/async_client.h>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <iostream>
-#include <mqtt/async_client.h>
 
 namespace kazasu::desk {
 
@@ -37,8 +37,8 @@ Bridge::Bridge(boost::asio::io_context& io, const Options& options, Handlers han
   std::string id = options_.client_id;
   if (id.empty()) id = "kazasu-desk-" + options_.station + "-" + std::to_string(::getpid());
   reply_prefix_ = root_ + "replies/desk-" + std::to_string(::getpid()) + "/";
-  client_ = std::make_unique<mqtt::async_client>(options_.broker, id, mqtt::create_options(MQTTVERSION_5, 100),
-                                                 nullptr);
+  client_ =
+      std::make_unique<mqtt::async_client>(options_.broker, id, mqtt::create_options(MQTTVERSION_5, 100), nullptr);
   auto alive = alive_;
   auto post = [this, alive](std::function<void()> fn) {
     boost::asio::post(io_, [alive, fn = std::move(fn)] {
@@ -100,7 +100,8 @@ void Bridge::stop() {
   stopping_ = true;
   retry_.cancel();
   try {
-    if (client_ && client_->is_connected()) client_->disconnect(std::chrono::milliseconds(500))->wait_for(std::chrono::seconds(1));
+    if (client_ && client_->is_connected())
+      client_->disconnect(std::chrono::milliseconds(500))->wait_for(std::chrono::seconds(1));
   } catch (const mqtt::exception&) {
   }
 }

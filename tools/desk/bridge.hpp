@@ -25,8 +25,7 @@ class Bridge {
     /** A message under the station's root (not a reply); the topic is relative to the root. */
     std::function<void(const std::string& topic, const std::string& payload, bool retained)> on_message;
     /** A message under replies/ carrying correlation data. */
-    std::function<void(const std::string& correlation, const std::string& topic, const std::string& payload)>
-        on_reply;
+    std::function<void(const std::string& correlation, const std::string& topic, const std::string& payload)> on_reply;
   };
 
   Bridge(boost::asio::io_context& io, const Options& options, Handlers handlers);

@@ -2,12 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <toml++/toml.h>
 #include <boost/asio/ip/address.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <toml++/toml.h>
 
 namespace kazasu::desk {
 
@@ -48,8 +48,8 @@ std::string check_secret_file(const fs::path& file, const char* what) {
   if (::stat(file.c_str(), &st) != 0) return std::string(what) + " " + file.string() + ": " + std::strerror(errno);
   if (!S_ISREG(st.st_mode)) return std::string(what) + " " + file.string() + " is not a regular file";
   if ((st.st_mode & 077) != 0) {
-    return std::string(what) + " " + file.string() + " must be readable by its owner only (chmod 600 " +
-           file.string() + ")";
+    return std::string(what) + " " + file.string() + " must be readable by its owner only (chmod 600 " + file.string() +
+           ")";
   }
   if (st.st_size > 4096) return std::string(what) + " " + file.string() + " is too large";
   return {};
@@ -68,12 +68,16 @@ std::variant<Options, std::string> parse_options(const std::vector<std::string>&
   o.web_dir = default_web_dir;
   std::string listen = "127.0.0.1:8080";
   const std::map<std::string, std::string*> strings = {
-      {"--site", &o.site},         {"--station", &o.station}, {"--broker", &o.broker},
+      {"--site", &o.site},           {"--station", &o.station}, {"--broker", &o.broker},
       {"--client-id", &o.client_id}, {"--listen", &listen},
   };
   const std::map<std::string, fs::path*> paths = {
-      {"--credentials", &o.credentials_file}, {"--broker-ca", &o.broker_ca_file}, {"--web", &o.web_dir},
-      {"--tls-cert", &o.tls_cert},            {"--tls-key", &o.tls_key},          {"--password-file", &o.password_file},
+      {"--credentials", &o.credentials_file},
+      {"--broker-ca", &o.broker_ca_file},
+      {"--web", &o.web_dir},
+      {"--tls-cert", &o.tls_cert},
+      {"--tls-key", &o.tls_key},
+      {"--password-file", &o.password_file},
   };
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];

@@ -38,10 +38,10 @@ constexpr std::size_t kMaxConnections = 64;     // HTTP connections at once
 constexpr std::size_t kMaxBrowsers = 16;        // WebSocket clients at once
 constexpr std::size_t kMaxQueuedFrames = 2000;  // per browser, before it is dropped as too slow
 constexpr std::size_t kMaxQueuedBytes = std::size_t{16} << 20;
-constexpr std::size_t kMaxRetained = 512;        // retained topics kept for browsers that connect later
+constexpr std::size_t kMaxRetained = 512;  // retained topics kept for browsers that connect later
 constexpr std::size_t kMaxPendingPerBrowser = 16;
 constexpr std::size_t kMaxPending = 256;
-constexpr double kCommandBurst = 10;  // commands a browser may send at once ...
+constexpr double kCommandBurst = 10;      // commands a browser may send at once ...
 constexpr double kCommandsPerSecond = 5;  // ... and on average
 constexpr auto kPendingLifetime = 60s;
 constexpr std::size_t kMaxSessions = 64;  // login cookies kept
@@ -435,7 +435,8 @@ awaitable<bool> serve_http(Stream& stream, Context c) {
         co_return true;
       }
     } else if (const StaticFile* file = c.files.find(target)) {
-      res = make_response(req, http::status::ok, file->content_type, req.method() == http::verb::head ? "" : file->body);
+      res =
+          make_response(req, http::status::ok, file->content_type, req.method() == http::verb::head ? "" : file->body);
       const std::string ws_origin = std::string(c.tls ? "wss://" : "ws://") + host;
       res.set("Content-Security-Policy",
               "default-src 'self'; connect-src 'self' " + ws_origin +
@@ -502,9 +503,10 @@ Server::Server(asio::io_context& io, const Options& options)
   Hub* hub = hub_.get();
   bridge_ = std::make_unique<Bridge>(
       io_, options_,
-      Bridge::Handlers{[hub](bool up) { hub->on_link(up); },
-                       [hub](const std::string& t, const std::string& p, bool r) { hub->on_message(t, p, r); },
-                       [hub](const std::string& c, const std::string& t, const std::string& p) { hub->on_reply(c, t, p); }});
+      Bridge::Handlers{
+          [hub](bool up) { hub->on_link(up); },
+          [hub](const std::string& t, const std::string& p, bool r) { hub->on_message(t, p, r); },
+          [hub](const std::string& c, const std::string& t, const std::string& p) { hub->on_reply(c, t, p); }});
   hub_->set_bridge(bridge_.get());
 }
 

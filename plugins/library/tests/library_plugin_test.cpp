@@ -183,7 +183,8 @@ TEST(LibraryCommands, StatsCountDistinctPatronsAndTheirTapsSeparately) {
   FakeHost h = station();
   link(h, "P0001", "alice");
   link(h, "P0002", "bob");
-  for (const char* card : {"alice", "alice", "alice", "bob"}) ASSERT_EQ(h.tap(Card::jpki(card), "counter-2"), KAZASU_OK);
+  for (const char* card : {"alice", "alice", "alice", "bob"})
+    ASSERT_EQ(h.tap(Card::jpki(card), "counter-2"), KAZASU_OK);
   const json s = h.command("stats")["result"];
   EXPECT_EQ(s["patrons"], 2);
   EXPECT_EQ(s["patron_taps"], 4);

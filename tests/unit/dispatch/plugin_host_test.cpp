@@ -54,9 +54,8 @@ TEST_F(PluginHostTest, WrongAbiMajorIsRefusedAndOthersLoad) {
   const std::string log = load({plugin("bad_abi", test_plugin("bad_abi")), plugin("example", EXAMPLE_PLUGIN)});
   ASSERT_EQ(host_->refused().size(), 1u);
   EXPECT_EQ(host_->refused()[0].reason, "abi_mismatch");
-  EXPECT_EQ(host_->refused()[0].message,
-            test_plugin("bad_abi").string() + " uses plugin ABI 2.0; this host speaks " +
-                std::to_string(KAZASU_ABI_MAJOR) + "." + std::to_string(KAZASU_ABI_MINOR));
+  EXPECT_EQ(host_->refused()[0].message, test_plugin("bad_abi").string() + " uses plugin ABI 2.0; this host speaks " +
+                                             std::to_string(KAZASU_ABI_MAJOR) + "." + std::to_string(KAZASU_ABI_MINOR));
   ASSERT_EQ(host_->plugins().size(), 1u);
   EXPECT_EQ(host_->plugins()[0]->name(), "example");
   EXPECT_NE(log.find("<3>plugin refused plugin=bad_abi reason=abi_mismatch detail="), std::string::npos) << log;

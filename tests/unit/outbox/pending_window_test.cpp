@@ -16,7 +16,8 @@ namespace {
 // One outbox file with a writer connection, as a plugin's strand has.
 struct File {
   File(const std::filesystem::path& path, const std::string& owner)
-      : writer(path, sqlite::Sync::full), store((outbox::ensure_schema(writer), std::make_shared<OutboxStore>(owner, path))) {}
+      : writer(path, sqlite::Sync::full),
+        store((outbox::ensure_schema(writer), std::make_shared<OutboxStore>(owner, path))) {}
   Outgoing commit(const std::string& msg_id) {
     const int64_t seq = outbox::append(writer, msg_id, "t", "{}", 0);
     return Outgoing{store, seq, msg_id, "t", "{}", {}, false};
