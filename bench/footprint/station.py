@@ -43,7 +43,7 @@ class Mosquitto:
         self.port = free_port()
         conf = Path(work) / "mosquitto.conf"
         conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                        "max_queued_messages 0\nmax_inflight_messages 0\n")
+                        "max_queued_messages 0\nmax_inflight_messages 0\nset_tcp_nodelay true\n")
         self.log = open(Path(work) / "mosquitto.log", "w")
         self.proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 5
