@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 // One cluster for the whole file: initdb costs a second or two.
 test::Postgres& cluster() {
-  static auto* pg = new test::Postgres();  // reaped by its process group's PDEATHSIG at exit
+  static auto* pg = new test::Postgres();  // never destroyed: its watcher stops it when the process exits
   return *pg;
 }
 
