@@ -71,13 +71,10 @@ bool settle(ReaderHarness& h, const VirtualReader& vr) {
 }
 
 namespace {
+// The cards of this test process, made once and removed at its exit.
 const fs::path& work_dir() {
-  static const fs::path dir = [] {
-    const fs::path d = fs::temp_directory_path() / ("kazasu-pcsc-cards-" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+  static const TempDir dir;
+  return dir.path();
 }
 }  // namespace
 

@@ -92,6 +92,7 @@ std::unique_ptr<ChildProcess> start_own_pcscd(const std::vector<std::string>& ex
                                               const std::vector<VirtualReader>& expect) {
   std::vector<std::string> argv = {"/usr/sbin/pcscd", "-f"};
   argv.insert(argv.end(), extra.begin(), extra.end());
+  wait_for_vpcd_ports_free();
   auto pcscd = std::make_unique<ChildProcess>(argv, false, log);
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (true) {

@@ -238,6 +238,17 @@ TEST_F(PcscCardsim, ApduRoundTripIsFarBelowTheDelayedAckTimer) {
   EXPECT_LT(mean_ms, 5.0);
 }
 
+// The fixture waits for these ports before it starts a pcscd; while one serves
+// them they must count as taken, or the wait would let a second pcscd fail on them.
+TEST_F(PcscCardsim, VpcdPortsCountAsTakenWhilePcscdServesThem) {
+  try {
+    test::wait_for_vpcd_ports_free(200ms);
+    ADD_FAILURE() << "the ports of a running pcscd were reported free";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(std::to_string(test::kReader0.port)), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace kazasu::cardsim::testing
 
